@@ -1,0 +1,82 @@
+// Builds the HTTP application from its dependencies. Start-up and shutdown live in server.ts;
+// tests build the same app around a shared database.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from './infra/config.js';
+import type { Database } from './infra/db/database.js';
+import { ErrorBody, registerErrorHandling } from './infra/errors.js';
+import { validatorCompiler } from './infra/http/validation.js';
+import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
+import { healthRoutes } from './features/health/routes.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export const API_PREFIX = '/api/v1';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new AccessLog(),
+    genReqId: generateRequestId,
+    bodyLimit: config.BODY_LIMIT_KB * 1024,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('deps', deps);
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ErrorBody);
+  registerErrorHandling(app);
+  registerRequestContext(app);
+
+  await app.register(helmet, {
+    // A JSON API serves no active content; the docs UI sets its own policy.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  await app.register(cors, { origin: config.corsOrigins, credentials: true });
+
+  if (config.docsEnabled) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: { title: `${config.APP_NAME} API`, version: '1.0.0', description: 'RunCrew backend API' },
+        servers: [{ url: config.publicBaseUrl }],
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+      },
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  }
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      // Feature routes are registered here.
+      void api;
+    },
+    { prefix: API_PREFIX },
+  );
+
+  return app;
+}

@@ -1,0 +1,155 @@
+// Configuration: read from the environment and an optional `.env` file (the environment wins),
+// converted, defaulted and validated once at start-up. A bad value stops the process with a
+// message naming the variable.
+import { readFileSync, existsSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Str = (def: string, description: string) => Type.String({ default: def, description });
+const Int = (def: number, description: string, min = 0) =>
+  Type.Integer({ default: def, minimum: min, description });
+const Bool = (def: boolean, description: string) => Type.Boolean({ default: def, description });
+const Num = (def: number, description: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  Type.Number({ default: def, minimum: min, maximum: max, description });
+
+/** The single source of truth for every variable the server reads. */
+export const ConfigSchema = Type.Object({
+  APP_NAME: Str('RunCrew', 'Application name, echoed by /health'),
+  APP_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('staging'), Type.Literal('production')], {
+    default: 'development',
+    description: 'development | test | staging | production',
+  }),
+  DEBUG: Bool(false, 'Debug-level logging'),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'Minimum log level (DEBUG=true forces debug)' },
+  ),
+  JSON_LOGS: Bool(false, 'One JSON object per log line (production); otherwise coloured text'),
+  HOST: Str('0.0.0.0', 'Address the HTTP server binds to'),
+  PORT: Int(8000, 'HTTP port', 0),
+  PUBLIC_BASE_URL: Str('', 'Absolute base URL clients reach this server at; default http://localhost:PORT'),
+  CORS_ORIGINS: Str('["http://localhost:3000","http://localhost:8081"]', 'Allowed CORS origins: JSON array or comma-separated list'),
+  TRUSTED_PROXIES: Str('', 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed'),
+  BODY_LIMIT_KB: Int(1024, 'Largest JSON request body, in KiB', 1),
+  ENABLE_DOCS: Type.Optional(Type.Boolean({ description: 'Serve /docs; default on except in production' })),
+  SHUTDOWN_TIMEOUT_SECONDS: Int(20, 'Longest wait for in-flight requests and jobs on SIGTERM', 1),
+
+  DATABASE_URL: Str('', 'PostgreSQL + PostGIS URL; empty runs the embedded PGlite database'),
+  DATABASE_ECHO: Bool(false, 'Log every SQL statement (debug level)'),
+  DB_POOL_MAX: Int(10, 'Connection pool size for DATABASE_URL', 1),
+  DATA_DIR: Str('./data', 'Folder of the embedded database (used without DATABASE_URL)'),
+
+  JWT_SECRET_KEY: Str('change-me-in-production-this-is-not-a-secret', 'HMAC key for access tokens; at least 32 characters in production'),
+  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('HS384'), Type.Literal('HS512')], { default: 'HS256', description: 'JWT algorithm' }),
+  ACCESS_TOKEN_EXPIRE_MINUTES: Int(30, 'Access token lifetime', 1),
+  REFRESH_TOKEN_EXPIRE_DAYS: Int(30, 'Refresh token lifetime', 1),
+
+  KAKAO_CLIENT_ID: Str('', 'Kakao app id; Kakao tokens must name it'),
+  APPLE_BUNDLE_ID: Str('app.runcrew', 'Accepted audiences of Apple id_tokens (comma-separated)'),
+  APPLE_TEAM_ID: Str('', 'Apple developer team id'),
+  GOOGLE_CLIENT_ID: Str('', 'Accepted audiences of Google id_tokens (comma-separated)'),
+  NAVER_CLIENT_ID: Str('', 'Naver application client id'),
+  NAVER_CLIENT_SECRET: Str('', 'Naver application client secret'),
+  STRAVA_CLIENT_ID: Str('', 'Strava OAuth client id'),
+  STRAVA_CLIENT_SECRET: Str('', 'Strava OAuth client secret'),
+  STRAVA_REDIRECT_URI: Str('', 'Redirect URI in the Strava authorize URL (the app expects runcrew://strava-callback)'),
+  OPENWEATHER_API_KEY: Str('', 'OpenWeather key; empty serves the documented fallback weather'),
+  MAPBOX_ACCESS_TOKEN: Str('', 'Mapbox token for course thumbnails; empty renders them locally'),
+  FCM_SERVICE_ACCOUNT_PATH: Str('', 'Firebase service-account JSON path; empty skips push sending'),
+
+  UPLOAD_DIR: Str('./uploads', 'Root folder of local file storage'),
+  MAX_UPLOAD_SIZE_MB: Int(5, 'Largest avatar upload, in MiB', 1),
+  S3_BUCKET_NAME: Str('', 'S3 bucket; with both AWS keys enables S3 storage'),
+  S3_REGION: Str('ap-northeast-2', 'S3 region'),
+  S3_ENDPOINT_URL: Str('', 'S3-compatible endpoint (MinIO, R2, a local test server); empty uses AWS'),
+  AWS_ACCESS_KEY_ID: Str('', 'S3 access key id'),
+  AWS_SECRET_ACCESS_KEY: Str('', 'S3 secret access key'),
+  CDN_BASE_URL: Str('', 'Public URL prefix that replaces the bucket URL of stored files'),
+
+  REDIS_URL: Str('', 'Redis URL; rate-limit counters are shared there by all instances'),
+  RATE_LIMIT_PER_MINUTE: Int(100, 'Requests per minute per client IP on the whole API', 1),
+  AUTH_RATE_LIMIT_PER_MINUTE: Int(10, 'Requests per minute per client IP on login and token refresh', 1),
+
+  SENTRY_DSN: Str('', 'Sentry DSN; empty disables error reporting'),
+  SENTRY_TRACES_SAMPLE_RATE: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Trace sampling; default 0.1 in production, 1.0 otherwise' })),
+
+  RUN_WORKERS: Bool(true, 'Run background job workers inside the API process'),
+  JOB_POLL_SECONDS: Num(2, 'How often idle workers look for jobs', 0.5, 60),
+
+  POSTGRES_DB: Str('runcrew', 'docker compose only: database name'),
+  POSTGRES_USER: Str('runcrew', 'docker compose only: database user'),
+  POSTGRES_PASSWORD: Str('', 'docker compose only: database password'),
+});
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type Config = RawConfig & {
+  corsOrigins: string[];
+  trustedProxies: string[];
+  publicBaseUrl: string;
+  docsEnabled: boolean;
+};
+
+export class ConfigError extends Error {}
+
+const DEFAULT_JWT_SECRET = (ConfigSchema.properties.JWT_SECRET_KEY as TSchema).default as string;
+
+function readDotEnv(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+function splitList(value: string): string[] {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string')) throw new Error('not a list of strings');
+    return parsed;
+  }
+  return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * Builds the configuration from `env` (default: process.env merged over ./.env).
+ * Throws ConfigError naming the offending variable.
+ */
+export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath = '.env'): Config {
+  const source = env ?? { ...readDotEnv(dotEnvPath), ...process.env };
+  const keys = Object.keys(ConfigSchema.properties);
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) {
+    const value = source[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const converted = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, picked));
+  const firstError = Value.Errors(ConfigSchema, converted).First();
+  if (firstError) {
+    const name = firstError.path.replace(/^\//, '');
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(source[name] ?? '')}: ${firstError.message}`);
+  }
+  const raw = converted as RawConfig;
+
+  const list = (name: 'CORS_ORIGINS' | 'TRUSTED_PROXIES') => {
+    try {
+      return splitList(raw[name]);
+    } catch {
+      throw new ConfigError(`Invalid configuration: ${name} must be a JSON array of strings or a comma-separated list`);
+    }
+  };
+
+  if (raw.APP_ENV === 'production' && (raw.JWT_SECRET_KEY === DEFAULT_JWT_SECRET || raw.JWT_SECRET_KEY.length < 32)) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET_KEY must be set to a random secret of at least 32 characters in production');
+  }
+  for (const name of ['PUBLIC_BASE_URL', 'CDN_BASE_URL', 'S3_ENDPOINT_URL'] as const) {
+    if (raw[name] && !URL.canParse(raw[name])) throw new ConfigError(`Invalid configuration: ${name} must be an absolute URL`);
+  }
+
+  return {
+    ...raw,
+    LOG_LEVEL: raw.DEBUG ? 'debug' : raw.LOG_LEVEL,
+    corsOrigins: list('CORS_ORIGINS'),
+    trustedProxies: list('TRUSTED_PROXIES'),
+    publicBaseUrl: (raw.PUBLIC_BASE_URL || `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
+    docsEnabled: raw.ENABLE_DOCS ?? raw.APP_ENV !== 'production',
+  };
+}

@@ -1,0 +1,86 @@
+// One query path for both databases: a `pg` pool, pointed either at DATABASE_URL or at the
+// embedded PGlite socket. Everything that needs atomicity goes through `transaction()`.
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+
+export type Row = Record<string, unknown>;
+export type QueryResult<R extends Row = Row> = pg.QueryResult<R>;
+
+/** Anything that runs SQL: the pool itself or a client inside a transaction. */
+export interface Queryable {
+  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+// Counts and distances fit in a double; dates stay 'YYYY-MM-DD' strings (no time-zone shift).
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export interface DatabaseOptions {
+  url?: string;
+  dataDir: string;
+  poolMax: number;
+  logger: Logger;
+  echo?: boolean;
+}
+
+export class Database implements Queryable {
+  private constructor(
+    readonly pool: pg.Pool,
+    readonly kind: 'postgres' | 'embedded',
+    private readonly embedded: EmbeddedPostgres | undefined,
+    private readonly logger: Logger,
+    private readonly echo: boolean,
+  ) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const common = { types: typeParsers, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 };
+    if (options.url) {
+      const pool = new pg.Pool({ ...common, connectionString: options.url, max: options.poolMax });
+      pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
+      return new Database(pool, 'postgres', undefined, options.logger, options.echo ?? false);
+    }
+    const started = Date.now();
+    const embedded = await startEmbeddedPostgres(options.dataDir);
+    options.logger.info({ dataDir: options.dataDir, ms: Date.now() - started }, 'embedded PGlite database ready');
+    // PGlite is a single session: one connection keeps every transaction whole.
+    const pool = new pg.Pool({ ...common, ...embedded.connection, max: 1, connectionTimeoutMillis: 0 });
+    return new Database(pool, 'embedded', embedded, options.logger, options.echo ?? false);
+  }
+
+  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    if (this.echo) this.logger.debug({ sql: text }, 'sql');
+    return this.pool.query<R>(text, values);
+  }
+
+  /** Runs `fn` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+    await this.embedded?.close();
+  }
+}
