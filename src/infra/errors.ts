@@ -3,6 +3,7 @@
 // 5xx bodies never carry internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { reportServerError } from './sentry.js';
 
 export class AppError extends Error {
   constructor(
@@ -83,7 +84,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
-      if (error.statusCode >= 500) request.log.error({ err: error }, error.message);
+      if (error.statusCode >= 500) {
+        request.log.error({ err: error }, error.message);
+        reportServerError(error, request);
+      }
       reply.headers(error.headers);
       return send(reply, error.statusCode, error.code, error.message);
     }
@@ -100,6 +104,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return send(reply, error.statusCode, 'BAD_REQUEST', error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
+    reportServerError(error, request);
     return send(reply, 500, 'INTERNAL_ERROR', 'Internal server error');
   });
 }
