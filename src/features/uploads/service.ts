@@ -1,0 +1,44 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppDeps } from '../../app.js';
+import { notFound } from '../../infra/errors.js';
+import { toAvatarJpeg } from './image.js';
+import { avatarInUse, replaceAvatarUrl } from './queries.js';
+
+type Deps = Pick<AppDeps, 'db' | 'storage'>;
+
+/** Stores the re-encoded image as the user's avatar, removes the one it replaces, and returns its absolute URL. */
+export async function replaceAvatar(deps: Deps, log: FastifyBaseLogger, userId: string, upload: Buffer): Promise<string> {
+  const jpeg = await toAvatarJpeg(upload);
+  const { url } = await deps.storage.put({ folder: 'avatars', extension: '.jpg', body: jpeg });
+  let replaced: Awaited<ReturnType<typeof replaceAvatarUrl>>;
+  try {
+    replaced = await replaceAvatarUrl(deps.db, userId, url);
+  } catch (err) {
+    await deleteQuietly(deps, log, url);
+    throw err;
+  }
+  if (!replaced) {
+    // The account was deleted while the image was being processed.
+    await deleteQuietly(deps, log, url);
+    throw notFound('User');
+  }
+  if (replaced.previous) await removeOldAvatar(deps, log, replaced.previous);
+  return url;
+}
+
+// Only avatar files of our storage go (never external URLs or other folders' keys), and only when no profile still
+// shows the file: PATCH /users/me/profile may have pointed someone's avatar_url at it.
+async function removeOldAvatar(deps: Deps, log: FastifyBaseLogger, url: string): Promise<void> {
+  if (!deps.storage.keyOf(url)?.startsWith('avatars/')) return;
+  if (await avatarInUse(deps.db, url)) return;
+  await deleteQuietly(deps, log, url);
+}
+
+// A file left behind is only garbage; it must not fail a request whose change is committed.
+async function deleteQuietly(deps: Deps, log: FastifyBaseLogger, url: string): Promise<void> {
+  try {
+    await deps.storage.delete(url);
+  } catch (err) {
+    log.warn({ err, url }, 'could not delete an avatar file');
+  }
+}
