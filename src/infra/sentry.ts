@@ -112,6 +112,17 @@ export function reportServerError(error: unknown, request: FastifyRequest): void
   });
 }
 
+/** Reports a background job that failed only once its retries are spent (earlier failures are logged). */
+export function reportJobError(error: unknown, job: { id: string; name: string; retryCount: number }): void {
+  if (!Sentry.isInitialized()) return;
+  Sentry.withScope((scope) => {
+    scope.setTag('job', job.name);
+    scope.setTag('job_id', job.id);
+    scope.setTransactionName(`job ${job.name}`);
+    Sentry.captureException(error, { mechanism: { type: 'auto.job', handled: false } });
+  });
+}
+
 /** Sends what is queued, waiting at most `timeoutMs`; called on shutdown. */
 export async function flushSentry(timeoutMs = 2000): Promise<void> {
   if (Sentry.isInitialized()) await Sentry.flush(timeoutMs);

@@ -1,0 +1,202 @@
+// Background jobs: a durable queue on PostgreSQL (pg-boss, in its own schema `pgboss`).
+// A job is enqueued through the caller's transaction, so it exists only if the data it needs was
+// committed. pg-boss reaches the database only through our Database: the embedded PGlite is one
+// session, and a pool of pg-boss's own would interleave its statements with our transactions.
+// pg-boss polls for jobs; it needs no LISTEN/NOTIFY.
+import { reportJobError } from '../sentry.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Database, Queryable } from '../db/database.js';
+
+export interface Job<T> {
+  id: string;
+  name: string;
+  data: T;
+  /** 0 on the first attempt. */
+  retryCount: number;
+}
+
+export type JobHandler<T> = (job: Job<T>) => Promise<void>;
+
+export interface QueueOptions {
+  /** Attempts after the first failure. */
+  retryLimit?: number;
+  /** Seconds before a retry; with `retryBackoff` it doubles at each attempt (plus jitter). */
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  /** A run that takes longer is failed (and retried); the handler itself is not interrupted. */
+  expireInSeconds?: number;
+  /**
+   * 'standard': no deduplication. 'short': at most one waiting job per `singletonKey` (a job that
+   * has started no longer counts, so a later change is never lost). 'stately': at most one waiting
+   * and one running job per key. A job enqueued without a key uses the empty key.
+   */
+  policy?: PgBoss.QueuePolicy;
+}
+
+export interface EnqueueOptions {
+  /** Deduplication key; needs a queue whose policy is not 'standard'. */
+  singletonKey?: string;
+}
+
+const DEFAULTS: Required<QueueOptions> = {
+  retryLimit: 3,
+  retryDelay: 5,
+  retryBackoff: true,
+  expireInSeconds: 15 * 60,
+  policy: 'standard',
+};
+
+interface Registration {
+  options: Required<QueueOptions>;
+  handler: JobHandler<never>;
+}
+
+export class JobQueue {
+  private readonly queues = new Map<string, Registration>();
+  private boss: PgBoss | undefined;
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private workerNames: string[] = [];
+  private readonly inFlightSql = new Set<Promise<unknown>>();
+  private readonly inFlightJobs = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly options: { pollSeconds: number },
+  ) {}
+
+  /** Declares a queue and its handler. Every process registers every queue, workers or not. */
+  register<T extends object>(name: string, handler: JobHandler<T>, options: QueueOptions = {}): void {
+    if (this.state !== 'new') throw new Error(`Job queue ${name} registered after start()`);
+    if (this.queues.has(name)) throw new Error(`Job queue ${name} is registered twice`);
+    this.queues.set(name, { options: { ...DEFAULTS, ...options }, handler: handler as JobHandler<never> });
+  }
+
+  /**
+   * Adds a job in the caller's transaction (or on the Database for a job of its own): it becomes
+   * visible to workers when that transaction commits, and vanishes if it rolls back.
+   * Returns the job id, or null when a waiting job with the same singletonKey made it redundant.
+   */
+  async enqueue<T extends object>(tx: Queryable, name: string, data: T, options: EnqueueOptions = {}): Promise<string | null> {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`Unknown job queue: ${name}`);
+    if (!this.boss || (this.state !== 'running' && this.state !== 'stopping')) throw new Error('The job queue is not running');
+    if (options.singletonKey !== undefined && queue.options.policy === 'standard') {
+      throw new Error(`Job queue ${name} has the standard policy: a singletonKey would not deduplicate`);
+    }
+    return this.boss.send(name, data, {
+      singletonKey: options.singletonKey,
+      db: { executeSql: (text, values) => tx.query(text, values) },
+    });
+  }
+
+  /** Installs or upgrades pg-boss's schema, creates the queues, and with `workers` runs their handlers. */
+  async start({ workers }: { workers: boolean }): Promise<void> {
+    if (this.state !== 'new') throw new Error('The job queue was already started');
+    this.state = 'starting';
+    const boss = new PgBoss({
+      db: { executeSql: (text, values) => this.executeSql(text, values) },
+      schedule: false, // no cron jobs yet; it would add a poller of its own
+      supervise: workers, // maintenance: expire stuck jobs, archive finished ones
+    });
+    boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
+    this.boss = boss;
+    try {
+      await boss.start();
+      for (const [name, { options }] of this.queues) {
+        // createQueue leaves an existing queue as it was; the code is the source of truth.
+        await boss.createQueue(name, { name, ...options });
+        await boss.updateQueue(name, { name, ...options });
+      }
+      this.state = 'running';
+      if (workers) {
+        for (const [name, { handler }] of this.queues) await this.work(boss, name, handler);
+        this.workerNames = [...this.queues.keys()];
+      }
+    } catch (err) {
+      await this.stop(0);
+      throw err;
+    }
+  }
+
+  /**
+   * Stops fetching and waits up to `timeoutMs` for running jobs to finish and record their
+   * outcome. Jobs still running then are marked failed, to be retried by any worker later.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const boss = this.boss;
+    if (!boss || this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    const deadline = Date.now() + timeoutMs;
+    for (const name of this.workerNames) await boss.offWork(name);
+    await this.settle(deadline, true);
+    await boss.stop({ graceful: false });
+    await this.settle(Date.now() + 1000, false);
+    this.state = 'stopped';
+  }
+
+  private async work(boss: PgBoss, name: string, handler: JobHandler<never>): Promise<void> {
+    let workerId: string | undefined;
+    const options = { pollingIntervalSeconds: this.options.pollSeconds, batchSize: 1, includeMetadata: true as const };
+    workerId = await boss.work<object>(name, options, async ([job]) => {
+      if (!job) return;
+      // pg-boss waits a full poll interval after each job; fetch again at once while there is work.
+      if (workerId) boss.notifyWorker(workerId);
+      const run = this.runJob(handler, { id: job.id, name, data: job.data as never, retryCount: job.retryCount }, job.retryLimit);
+      this.track(this.inFlightJobs, run);
+      await run;
+    });
+  }
+
+  private async runJob(handler: JobHandler<never>, job: Job<never>, retryLimit: number): Promise<void> {
+    try {
+      await handler(job);
+    } catch (err) {
+      this.logger.warn({ err, job: { id: job.id, name: job.name, retryCount: job.retryCount } }, 'job failed');
+      if (job.retryCount >= retryLimit) reportJobError(err, job);
+      throw err;
+    }
+  }
+
+  /**
+   * pg-boss's own statements. It records a job's outcome without awaiting the statement, so a
+   * failure there would be an unhandled rejection that stops the process: once started, a failed
+   * statement is logged and answers nothing, as pg-boss's own closed pool does. A job whose outcome
+   * was lost expires and runs again. After stop(), nothing reaches the (soon closed) database.
+   */
+  private executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
+    if (this.state === 'stopped') return Promise.resolve(undefined as never);
+    const query = this.db.query(text, values);
+    this.track(this.inFlightSql, query);
+    if (this.state === 'starting') return query;
+    return query.catch((err: unknown) => {
+      this.logger.error({ err }, 'job queue statement failed');
+      return undefined as never;
+    });
+  }
+
+  private track(set: Set<Promise<unknown>>, promise: Promise<unknown>): void {
+    const settled: Promise<unknown> = promise.then(
+      () => set.delete(settled),
+      () => set.delete(settled),
+    );
+    set.add(settled);
+  }
+
+  /** Waits until no statement is pending (and with `jobs`, no job runs), or the deadline passes. */
+  private async settle(deadline: number, jobs: boolean): Promise<void> {
+    const pending = () => [...this.inFlightSql, ...(jobs ? this.inFlightJobs : [])];
+    while (pending().length > 0 && Date.now() < deadline) {
+      const abort = new AbortController();
+      await Promise.race([
+        Promise.allSettled(pending()),
+        sleep(deadline - Date.now(), undefined, { signal: abort.signal }).catch(() => undefined),
+      ]);
+      abort.abort();
+      // A fetch that just returned hands its job to the handler in the following microtasks.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
