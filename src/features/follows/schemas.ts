@@ -1,0 +1,35 @@
+// Request and response schemas of the follows routes (API.md §4).
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from '../users/schemas.js';
+
+export { UserId } from '../users/schemas.js';
+
+export const PageQuery = Type.Object({
+  page: Type.Integer({ minimum: 0, default: 0, description: '0-based page' }),
+  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
+const UserSummary = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  nickname: Nullable(Type.String()),
+  avatar_url: Nullable(Type.String()),
+});
+
+/** A follow; `user` is the other side (the followed user, or the follower in a followers list). */
+export const Follow = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  user: UserSummary,
+  created_at: Type.String({ format: 'date-time' }),
+});
+export type Follow = Static<typeof Follow>;
+
+export const FollowList = Type.Object({ data: Type.Array(Follow), total_count: Type.Integer() });
+export type FollowList = Static<typeof FollowList>;
+
+export const FollowStatus = Type.Object({
+  is_following: Type.Boolean(),
+  followers_count: Type.Integer(),
+  following_count: Type.Integer(),
+});
+export type FollowStatus = Static<typeof FollowStatus>;

@@ -1,0 +1,43 @@
+// Following other users: follow, unfollow, lists and status (RULES.md §7).
+import type { Queryable } from '../../infra/db/database.js';
+import { AppError, conflict, notFound } from '../../infra/errors.js';
+import * as q from './queries.js';
+import type { Follow, FollowList, FollowStatus, PageQuery } from './schemas.js';
+
+const toFollow = (row: q.FollowRow): Follow => ({
+  id: row.id,
+  user: { id: row.user_id, nickname: row.nickname, avatar_url: row.avatar_url },
+  created_at: row.created_at.toISOString(),
+});
+
+export async function follow(db: Queryable, followerId: string, targetId: string): Promise<Follow> {
+  targetId = targetId.toLowerCase();
+  if (followerId === targetId) throw new AppError(422, 'SELF_FOLLOW', 'You cannot follow yourself');
+  let result;
+  try {
+    result = await q.insertFollow(db, followerId, targetId);
+  } catch (err) {
+    // The target was deleted between the lookup and the insert.
+    if ((err as { code?: string }).code === '23503') throw notFound('User');
+    throw err;
+  }
+  if (!result) throw notFound('User');
+  if (!result.created) throw conflict('ALREADY_FOLLOWING', 'You already follow this user');
+  return toFollow(result.follow);
+}
+
+export async function unfollow(db: Queryable, followerId: string, targetId: string): Promise<void> {
+  if (!(await q.deleteFollow(db, followerId, targetId))) throw notFound('Follow');
+}
+
+export async function list(db: Queryable, userId: string, side: 'followers' | 'following', page: PageQuery): Promise<FollowList> {
+  const result = await q.listFollows(db, userId, side, page.per_page, page.page * page.per_page);
+  if (!result) throw notFound('User');
+  return { data: result.rows.map(toFollow), total_count: result.total_count };
+}
+
+export async function status(db: Queryable, viewerId: string, userId: string): Promise<FollowStatus> {
+  const row = await q.followStatus(db, viewerId, userId);
+  if (!row) throw notFound('User');
+  return row;
+}

@@ -1,0 +1,156 @@
+// SQL of the users feature.
+import type { Queryable } from '../../infra/db/database.js';
+
+export interface UserRow {
+  [key: string]: unknown;
+  id: string;
+  email: string | null;
+  nickname: string | null;
+  avatar_url: string | null;
+  birthday: string | null;
+  height_cm: number | null;
+  weight_kg: number | null;
+  bio: string | null;
+  instagram_username: string | null;
+  total_distance_meters: number;
+  total_runs: number;
+  created_at: Date;
+}
+
+const COLUMNS = [
+  'id', 'email', 'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username',
+  'total_distance_meters', 'total_runs', 'created_at',
+];
+const USER_COLUMNS = COLUMNS.join(', ');
+
+/** The profile fields PATCH may set; the column names are the body keys. */
+export const EDITABLE_COLUMNS = ['nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username'] as const;
+export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
+
+export async function findUser(db: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/**
+ * Sets the given columns and returns the user with its previous avatar_url. Column names come
+ * from EDITABLE_COLUMNS only, never from the request.
+ */
+export async function updateUser(
+  db: Queryable,
+  id: string,
+  changes: Partial<Record<EditableColumn, unknown>>,
+): Promise<(UserRow & { previous_avatar_url: string | null }) | undefined> {
+  const columns = EDITABLE_COLUMNS.filter((c) => changes[c] !== undefined);
+  const values = columns.map((c) => changes[c]);
+  const sets = columns.map((c, i) => `${c} = $${i + 2}`);
+  const { rows } = await db.query<UserRow & { previous_avatar_url: string | null }>(
+    `UPDATE users u SET ${[...sets, 'updated_at = now()'].join(', ')}
+       FROM (SELECT avatar_url FROM users WHERE id = $1 FOR UPDATE) AS before
+      WHERE u.id = $1
+      RETURNING ${COLUMNS.map((c) => `u.${c}`).join(', ')}, before.avatar_url AS previous_avatar_url`,
+    [id, ...values],
+  );
+  return rows[0];
+}
+
+export async function socialCounts(db: Queryable, id: string) {
+  const { rows } = await db.query<{ followers_count: number; following_count: number; total_likes_received: number }>(
+    `SELECT (SELECT count(*) FROM follows WHERE following_id = $1) AS followers_count,
+            (SELECT count(*) FROM follows WHERE follower_id = $1) AS following_count,
+            (SELECT count(*) FROM course_likes l JOIN courses c ON c.id = l.course_id WHERE c.creator_id = $1)
+              AS total_likes_received`,
+    [id],
+  );
+  return rows[0]!;
+}
+
+export interface PublicProfileRow {
+  [key: string]: unknown;
+  id: string;
+  nickname: string | null;
+  avatar_url: string | null;
+  bio: string | null;
+  instagram_username: string | null;
+  total_distance_meters: number;
+  total_runs: number;
+  created_at: Date;
+  followers_count: number;
+  following_count: number;
+  is_following: boolean;
+  courses: { id: string; title: string; distance_meters: number; thumbnail_url: string | null; total_runs: number; like_count: number }[];
+  top_rankings: { course_id: string; course_title: string; rank: number; best_duration_seconds: number }[];
+}
+
+/**
+ * The whole public profile in one query. Private courses never appear, neither in `courses` nor in
+ * `top_rankings`. A rank is the ranking row's position on its course: rows with a smaller
+ * (best_duration_seconds, achieved_at) + 1, counted on the (course_id, best_duration_seconds,
+ * achieved_at) index.
+ */
+export async function findPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfileRow | undefined> {
+  const { rows } = await db.query<PublicProfileRow>(
+    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.total_distance_meters, u.total_runs,
+            u.created_at,
+            (SELECT count(*) FROM follows WHERE following_id = u.id) AS followers_count,
+            (SELECT count(*) FROM follows WHERE follower_id = u.id) AS following_count,
+            EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND following_id = u.id) AS is_following,
+            (SELECT coalesce(json_agg(json_build_object(
+                      'id', c.id, 'title', c.title, 'distance_meters', c.distance_meters,
+                      'thumbnail_url', c.thumbnail_url, 'total_runs', c.total_runs, 'like_count', c.like_count)
+                    ORDER BY c.created_at DESC, c.id DESC), '[]')
+               FROM (SELECT c.id, c.title, c.distance_meters, c.thumbnail_url, c.created_at,
+                            coalesce(s.total_runs, 0) AS total_runs,
+                            (SELECT count(*) FROM course_likes l WHERE l.course_id = c.id) AS like_count
+                       FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id
+                      WHERE c.creator_id = u.id AND c.is_public
+                      ORDER BY c.created_at DESC, c.id DESC
+                      LIMIT 10) c) AS courses,
+            (SELECT coalesce(json_agg(json_build_object(
+                      'course_id', r.course_id, 'course_title', r.course_title, 'rank', r.rank,
+                      'best_duration_seconds', r.best_duration_seconds)
+                    ORDER BY r.rank, r.best_duration_seconds, r.course_id), '[]')
+               FROM (SELECT r.course_id, c.title AS course_title, r.best_duration_seconds,
+                            1 + (SELECT count(*) FROM rankings o
+                                  WHERE o.course_id = r.course_id
+                                    AND (o.best_duration_seconds, o.achieved_at) < (r.best_duration_seconds, r.achieved_at))
+                              AS rank
+                       FROM rankings r JOIN courses c ON c.id = r.course_id AND c.is_public
+                      WHERE r.user_id = u.id
+                      ORDER BY rank, r.best_duration_seconds, r.course_id
+                      LIMIT 5) r) AS top_rankings
+       FROM users u
+      WHERE u.id = $1`,
+    [userId, viewerId],
+  );
+  return rows[0];
+}
+
+/**
+ * Deletes the user; the foreign keys cascade to everything they own (migrations/0001). Returns the
+ * stored files that belonged to them (avatar, thumbnails of their courses), or undefined if the
+ * user was already gone.
+ */
+export async function deleteUser(db: Queryable, id: string): Promise<{ files: string[] } | undefined> {
+  const { rows } = await db.query<{ avatar_url: string | null; thumbnails: string[] | null }>(
+    `WITH thumbnails AS (SELECT thumbnail_url FROM courses WHERE creator_id = $1 AND thumbnail_url IS NOT NULL)
+     DELETE FROM users WHERE id = $1
+     RETURNING avatar_url, ARRAY(SELECT thumbnail_url FROM thumbnails) AS thumbnails`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return { files: [...(row.avatar_url ? [row.avatar_url] : []), ...(row.thumbnails ?? [])] };
+}
+
+/** Of `urls`, those that no remaining user has as avatar and no remaining course as thumbnail. */
+export async function unreferencedFiles(db: Queryable, urls: string[]): Promise<string[]> {
+  if (urls.length === 0) return [];
+  const { rows } = await db.query<{ url: string }>(
+    `SELECT url FROM unnest($1::text[]) AS url
+      WHERE NOT EXISTS (SELECT 1 FROM users WHERE avatar_url = url)
+        AND NOT EXISTS (SELECT 1 FROM courses WHERE thumbnail_url = url)`,
+    [urls],
+  );
+  return rows.map((r) => r.url);
+}

@@ -1,0 +1,108 @@
+// Request and response schemas of the users routes (API.md §3, DECISIONS M5/M6).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const NICKNAME_CHAR = String.raw`[\p{L}\p{M}\p{N}_.\-]`;
+
+/**
+ * 2–12 characters (code points, as PostgreSQL's char_length counts them), letters of any script, digits,
+ * `_ . -` and single inner spaces. The body is NFC-normalised and trimmed before validation
+ * (see normaliseProfileBody), so what is checked is what is stored.
+ */
+export const Nickname = Type.String({
+  minLength: 2,
+  maxLength: 12,
+  pattern: String.raw`^${NICKNAME_CHAR}+(?: ${NICKNAME_CHAR}+)*$`,
+  examples: ['달리기왕'],
+});
+
+/** Only an absolute http(s) URL: the app shows it as an image, so no other scheme may get in. */
+export const AvatarUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
+
+export const UserId = Type.Object({ user_id: Type.String({ format: 'uuid' }) });
+
+export const SetupProfileBody = Type.Object({
+  nickname: Nickname,
+  avatar_url: Type.Optional(Nullable(AvatarUrl)),
+});
+export type SetupProfileBody = Static<typeof SetupProfileBody>;
+
+// Every key optional; an explicit null clears the field (M5), except nickname which cannot be cleared.
+// Unknown keys (the app sends `country`) are ignored.
+export const UpdateProfileBody = Type.Object({
+  nickname: Type.Optional(Nickname),
+  avatar_url: Type.Optional(Nullable(AvatarUrl)),
+  birthday: Type.Optional(Nullable(Type.String({ format: 'date', pattern: String.raw`^(19|20)\d\d-` }))),
+  height_cm: Type.Optional(Nullable(Type.Number({ minimum: 50, maximum: 300 }))),
+  weight_kg: Type.Optional(Nullable(Type.Number({ minimum: 20, maximum: 500 }))),
+  bio: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  instagram_username: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[A-Za-z0-9._]+$' }))),
+});
+export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
+
+const DateTime = Type.String({ format: 'date-time' });
+
+const profileFields = {
+  id: Type.String({ format: 'uuid' }),
+  nickname: Nullable(Type.String()),
+  avatar_url: Nullable(Type.String()),
+  birthday: Nullable(Type.String({ format: 'date' })),
+  height_cm: Nullable(Type.Number()),
+  weight_kg: Nullable(Type.Number()),
+  bio: Nullable(Type.String()),
+  instagram_username: Nullable(Type.String()),
+  total_distance_meters: Type.Integer(),
+  total_runs: Type.Integer(),
+  created_at: DateTime,
+};
+
+/** GET /users/me. */
+export const UserResponse = Type.Object({ ...profileFields, email: Nullable(Type.String()) });
+export type UserResponse = Static<typeof UserResponse>;
+
+/** POST and PATCH /users/me/profile: every field filled from the user (M6). */
+export const ProfileResponse = Type.Object(profileFields);
+export type ProfileResponse = Static<typeof ProfileResponse>;
+
+export const SocialCounts = Type.Object({
+  followers_count: Type.Integer(),
+  following_count: Type.Integer(),
+  total_likes_received: Type.Integer(),
+});
+export type SocialCounts = Static<typeof SocialCounts>;
+
+export const PublicProfile = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  nickname: Nullable(Type.String()),
+  avatar_url: Nullable(Type.String()),
+  bio: Nullable(Type.String()),
+  instagram_username: Nullable(Type.String()),
+  total_distance_meters: Type.Integer(),
+  total_runs: Type.Integer(),
+  created_at: DateTime,
+  followers_count: Type.Integer(),
+  following_count: Type.Integer(),
+  is_following: Type.Boolean(),
+  courses: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      title: Type.String(),
+      distance_meters: Type.Integer(),
+      thumbnail_url: Nullable(Type.String()),
+      total_runs: Type.Integer(),
+      like_count: Type.Integer(),
+    }),
+    { description: 'Up to 10 newest public courses of the user' },
+  ),
+  top_rankings: Type.Array(
+    Type.Object({
+      course_id: Type.String({ format: 'uuid' }),
+      course_title: Type.String(),
+      rank: Type.Integer({ minimum: 1 }),
+      best_duration_seconds: Type.Integer(),
+    }),
+    { description: "Up to 5 of the user's best ranks on public courses" },
+  ),
+});
+export type PublicProfile = Static<typeof PublicProfile>;

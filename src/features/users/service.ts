@@ -1,0 +1,121 @@
+// Profiles and accounts: onboarding, profile edits, public profiles, account deletion.
+import type { FastifyBaseLogger } from 'fastify';
+import type { AppDeps } from '../../app.js';
+import type { Queryable } from '../../infra/db/database.js';
+import { conflict, notFound } from '../../infra/errors.js';
+import { revokeAppleAuthorization } from '../auth/service.js';
+import * as q from './queries.js';
+import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
+
+/**
+ * Runs before validation, so the schema checks what will be stored: nickname NFC-normalised (a
+ * decomposed Korean nickname must not pass as a different name) and trimmed; bio and Instagram name
+ * trimmed, a leading "@" dropped, and an empty value taken as null.
+ */
+export function normaliseProfileBody(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const b = body as Record<string, unknown>;
+  if (typeof b.nickname === 'string') b.nickname = b.nickname.normalize('NFC').trim();
+  if (typeof b.avatar_url === 'string') b.avatar_url = b.avatar_url.trim();
+  if (typeof b.bio === 'string') b.bio = b.bio.trim() || null;
+  if (typeof b.instagram_username === 'string') b.instagram_username = b.instagram_username.trim().replace(/^@/, '') || null;
+}
+
+function toProfile(row: q.UserRow): ProfileResponse {
+  return {
+    id: row.id,
+    nickname: row.nickname,
+    avatar_url: row.avatar_url,
+    birthday: row.birthday,
+    height_cm: row.height_cm,
+    weight_kg: row.weight_kg,
+    bio: row.bio,
+    instagram_username: row.instagram_username,
+    total_distance_meters: row.total_distance_meters,
+    total_runs: row.total_runs,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export async function getMe(db: Queryable, userId: string): Promise<UserResponse> {
+  const row = await q.findUser(db, userId);
+  if (!row) throw notFound('User');
+  return { ...toProfile(row), email: row.email };
+}
+
+const isNicknameTaken = (err: unknown) =>
+  (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'idx_users_nickname';
+
+type Deps = Pick<AppDeps, 'db' | 'storage'>;
+
+/**
+ * Deletes the stored avatars and thumbnails among `urls` that no profile or course still shows (a
+ * profile may point at another user's file). External URLs are left alone. Runs after the change is
+ * committed; a file left behind is only garbage, so failures are logged, not thrown.
+ */
+async function releaseFiles(deps: Deps, log: FastifyBaseLogger, urls: string[]): Promise<void> {
+  const ours = urls.filter((url) => /^(avatars|thumbnails)\//.test(deps.storage.keyOf(url) ?? ''));
+  try {
+    for (const url of await q.unreferencedFiles(deps.db, ours)) {
+      await deps.storage.delete(url).catch((err: unknown) => log.warn({ err, url }, 'could not delete a stored file'));
+    }
+  } catch (err) {
+    log.warn({ err, urls: ours }, 'could not release stored files');
+  }
+}
+
+/** Applies `changes`; a nickname taken by someone else (even by a concurrent request) is 409, never 500. */
+async function applyChanges(deps: Deps, log: FastifyBaseLogger, userId: string, changes: Partial<Record<q.EditableColumn, unknown>>) {
+  let row;
+  try {
+    row = await q.updateUser(deps.db, userId, changes);
+  } catch (err) {
+    if (isNicknameTaken(err)) throw conflict('DUPLICATE_NICKNAME', 'This nickname is already taken');
+    throw err;
+  }
+  if (!row) throw notFound('User');
+  if (row.previous_avatar_url && row.previous_avatar_url !== row.avatar_url) await releaseFiles(deps, log, [row.previous_avatar_url]);
+  return toProfile(row);
+}
+
+/** Onboarding: sets the nickname, and the avatar only when one is given. */
+export async function setupProfile(deps: Deps, log: FastifyBaseLogger, userId: string, body: SetupProfileBody): Promise<ProfileResponse> {
+  return applyChanges(deps, log, userId, { nickname: body.nickname, avatar_url: body.avatar_url ?? undefined });
+}
+
+/** Present keys are applied, an explicit null clears the field (M5), absent keys stay as they are. */
+export async function updateProfile(deps: Deps, log: FastifyBaseLogger, userId: string, body: UpdateProfileBody): Promise<ProfileResponse> {
+  const changes: Partial<Record<q.EditableColumn, unknown>> = {};
+  for (const column of q.EDITABLE_COLUMNS) {
+    if (body[column] !== undefined) changes[column] = body[column];
+  }
+  if (Object.keys(changes).length === 0) {
+    const row = await q.findUser(deps.db, userId);
+    if (!row) throw notFound('User');
+    return toProfile(row);
+  }
+  return applyChanges(deps, log, userId, changes);
+}
+
+export function getSocialCounts(db: Queryable, userId: string): Promise<SocialCounts> {
+  return q.socialCounts(db, userId);
+}
+
+export async function getPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfile> {
+  const row = await q.findPublicProfile(db, userId, viewerId);
+  if (!row) throw notFound('User');
+  return { ...row, created_at: row.created_at.toISOString() };
+}
+
+/**
+ * Deletes the account and everything it owns (one DELETE; the foreign keys cascade), then its stored
+ * avatar and course thumbnails. A Sign in with Apple authorisation is revoked first, while its token
+ * is still stored; that step is best-effort (it never throws and logs its outcome), so Apple being
+ * unreachable never blocks a deletion.
+ */
+export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logger'>, log: FastifyBaseLogger, userId: string): Promise<void> {
+  await revokeAppleAuthorization(deps, userId);
+  const deleted = await q.deleteUser(deps.db, userId);
+  if (!deleted) throw notFound('User');
+  await releaseFiles(deps, log, deleted.files);
+}
