@@ -1,10 +1,15 @@
 // Builds the real application around the test database (see scripts/test.ts).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/infra/config.js';
 import { Database } from '../../src/infra/db/database.js';
+import { JobQueue } from '../../src/infra/jobs/queue.js';
+import { registerJobs } from '../../src/jobs.js';
 import { createLogger } from '../../src/infra/logging.js';
+import { createStorage } from '../../src/infra/storage/storage.js';
 
 export const usingEmbeddedDb = process.env.TEST_EMBEDDED_DB === '1';
 
@@ -16,6 +21,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
       DB_POOL_MAX: process.env.DB_POOL_MAX,
       LOG_LEVEL: 'warn',
       JSON_LOGS: 'true',
+      // Test apps only enqueue jobs; a test that runs them passes RUN_WORKERS=true.
+      RUN_WORKERS: 'false',
+      // Files written by tests stay out of the repository.
+      UPLOAD_DIR: join(tmpdir(), 'runcrew-test-uploads'),
+      // Feature tests send many requests from one address; the rate-limit tests set their own limits.
+      RATE_LIMIT_PER_MINUTE: '100000',
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       ...overrides,
     },
     '/nonexistent/.env',
@@ -39,6 +51,7 @@ export class LogCapture extends Writable {
 export interface TestApp {
   app: FastifyInstance;
   db: Database;
+  jobs: JobQueue;
   config: Config;
   logs: LogCapture;
   close(): Promise<void>;
@@ -56,16 +69,22 @@ export async function createTestApp(
   const logs = new LogCapture();
   const logger = createLogger(config, logs);
   const db = await openTestDatabase(config);
-  const app = await buildApp({ config, logger, db });
-  await extend?.(app);
+  const jobs = new JobQueue(db, logger, { pollSeconds: config.JOB_POLL_SECONDS });
+  const deps = { config, logger, db, jobs, storage: createStorage(config, logger) };
+  registerJobs(deps);
+  const app = await buildApp(deps);
+  await extend?.(app); // may register jobs of its own on app.deps.jobs
+  await jobs.start({ workers: config.RUN_WORKERS });
   await app.ready();
   return {
     app,
     db,
+    jobs,
     config,
     logs,
     async close() {
       await app.close();
+      await jobs.stop(10_000);
       await db.close();
     },
   };

@@ -1,0 +1,84 @@
+// Per-client-IP rate limits (@fastify/rate-limit): one budget for everything under the API prefix, and a lower,
+// separate one for login and token refresh. The limiter keys on request.ip, which Fastify takes from
+// X-Forwarded-For only when the socket peer is one of TRUSTED_PROXIES (app.ts passes the list as `trustProxy`),
+// so a client cannot pick its own key. Counters live in memory, or in Redis with REDIS_URL so that every
+// instance shares them. If Redis fails the request goes through (fail open) and a warning is logged.
+import type { FastifyInstance } from 'fastify';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+
+const WINDOW_MS = 60_000;
+export const REDIS_KEY_PREFIX = 'runcrew:rl:';
+
+/**
+ * Route config for login and token refresh: a per-IP budget of AUTH_RATE_LIMIT_PER_MINUTE, counted for that
+ * route alone and instead of the global budget. Put it in the route options:
+ *
+ *   app.post('/auth/login', { config: { rateLimit: authRateLimit(app.deps.config) }, schema: ... }, handler)
+ */
+export function authRateLimit(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE'>): RateLimitOptions {
+  return { max: config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: WINDOW_MS };
+}
+
+async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    // While Redis is unreachable commands fail at once instead of queueing, so requests go through without
+    // waiting; a slow Redis costs a request at most commandTimeout.
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    commandTimeout: 500,
+  });
+  // ioredis keeps reconnecting and emits an error per attempt: warn once per outage.
+  let reachable = true;
+  redis.on('error', (err: Error) => {
+    if (!reachable) return;
+    reachable = false;
+    app.log.warn({ err }, 'Redis unreachable: rate limits are not enforced until it is back');
+  });
+  redis.on('ready', () => {
+    if (reachable) return;
+    reachable = true;
+    app.log.info('Redis reachable again: rate limits enforced');
+  });
+  app.addHook('onClose', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  // Wait for the first connection so the first requests are counted; on failure (logged above) ioredis keeps
+  // reconnecting in the background and the server starts anyway.
+  await redis.connect().catch(() => undefined);
+  return redis;
+}
+
+/**
+ * Limits every request under `prefix` to RATE_LIMIT_PER_MINUTE per client IP, unknown paths included; the other
+ * routes (health probes, the docs, CORS preflights) are never limited.
+ */
+export async function registerRateLimit(app: FastifyInstance, prefix: string): Promise<void> {
+  const { config } = app.deps;
+  await app.register(rateLimit, {
+    // Routes with their own `config.rateLimit` get it from the plugin; the global budget is applied below.
+    global: false,
+    max: config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: WINDOW_MS,
+    ...(config.REDIS_URL ? { redis: await connectRedis(app, config.REDIS_URL), nameSpace: REDIS_KEY_PREFIX } : {}),
+    skipOnError: true,
+    // Thrown into the error handler, which answers with the one error body; the plugin has already set
+    // Retry-After and the x-ratelimit-* headers on the reply.
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'RATE_LIMITED', `Rate limit exceeded: ${context.max} per minute, retry in ${context.after}`),
+  });
+
+  const limit = app.rateLimit();
+  // A root hook runs before the hooks of the API scope (authentication), so every request counts, with or
+  // without a valid token, and a limited client costs no database query.
+  app.addHook('onRequest', async function (request, reply) {
+    const route = request.routeOptions;
+    // The route pattern, not the raw URL, which can be spelled differently (percent-encoding) and still match.
+    if (route.url !== undefined && route.url !== prefix && !route.url.startsWith(`${prefix}/`)) return;
+    if (route.config.rateLimit != null) return;
+    await limit.call(this, request, reply);
+  });
+}
