@@ -44,6 +44,7 @@ export const ConfigSchema = Type.Object({
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('HS384'), Type.Literal('HS512')], { default: 'HS256', description: 'JWT algorithm' }),
   ACCESS_TOKEN_EXPIRE_MINUTES: Int(30, 'Access token lifetime', 1),
   REFRESH_TOKEN_EXPIRE_DAYS: Int(30, 'Refresh token lifetime', 1),
+  ENABLE_DEV_LOGIN: Bool(false, 'Serve POST /auth/dev-login (tokens for any email, no password); refused in production'),
 
   KAKAO_CLIENT_ID: Str('', 'Kakao app id; Kakao tokens must name it'),
   APPLE_BUNDLE_ID: Str('app.runcrew', 'Accepted audiences of Apple id_tokens (comma-separated)'),
@@ -51,6 +52,13 @@ export const ConfigSchema = Type.Object({
   GOOGLE_CLIENT_ID: Str('', 'Accepted audiences of Google id_tokens (comma-separated)'),
   NAVER_CLIENT_ID: Str('', 'Naver application client id'),
   NAVER_CLIENT_SECRET: Str('', 'Naver application client secret'),
+  KAKAO_API_BASE_URL: Str('https://kapi.kakao.com', 'Kakao API base URL (token info and user profile)'),
+  NAVER_API_BASE_URL: Str('https://openapi.naver.com', 'Naver Open API base URL (user profile)'),
+  GOOGLE_JWKS_URL: Str('https://www.googleapis.com/oauth2/v3/certs', 'Google signing keys (JWKS) for id_tokens'),
+  APPLE_JWKS_URL: Str('https://appleid.apple.com/auth/keys', 'Apple signing keys (JWKS) for id_tokens'),
+  APPLE_AUTH_BASE_URL: Str('https://appleid.apple.com', 'Apple auth base URL (token exchange and revocation)'),
+  APPLE_KEY_ID: Str('', 'Key id of the Sign in with Apple private key; with APPLE_PRIVATE_KEY and APPLE_TEAM_ID enables revocation'),
+  APPLE_PRIVATE_KEY: Str('', 'Sign in with Apple private key (PKCS#8 PEM, newlines may be written as \\n)'),
   STRAVA_CLIENT_ID: Str('', 'Strava OAuth client id'),
   STRAVA_CLIENT_SECRET: Str('', 'Strava OAuth client secret'),
   STRAVA_REDIRECT_URI: Str('', 'Redirect URI in the Strava authorize URL (the app expects runcrew://strava-callback)'),
@@ -140,7 +148,19 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
   if (raw.APP_ENV === 'production' && (raw.JWT_SECRET_KEY === DEFAULT_JWT_SECRET || raw.JWT_SECRET_KEY.length < 32)) {
     throw new ConfigError('Invalid configuration: JWT_SECRET_KEY must be set to a random secret of at least 32 characters in production');
   }
-  for (const name of ['PUBLIC_BASE_URL', 'CDN_BASE_URL', 'S3_ENDPOINT_URL'] as const) {
+  if (raw.APP_ENV === 'production' && raw.ENABLE_DEV_LOGIN) {
+    throw new ConfigError('Invalid configuration: ENABLE_DEV_LOGIN=true is not allowed with APP_ENV=production');
+  }
+  for (const name of [
+    'PUBLIC_BASE_URL',
+    'CDN_BASE_URL',
+    'S3_ENDPOINT_URL',
+    'KAKAO_API_BASE_URL',
+    'NAVER_API_BASE_URL',
+    'GOOGLE_JWKS_URL',
+    'APPLE_JWKS_URL',
+    'APPLE_AUTH_BASE_URL',
+  ] as const) {
     if (raw[name] && !URL.canParse(raw[name])) throw new ConfigError(`Invalid configuration: ${name} must be an absolute URL`);
   }
 
