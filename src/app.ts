@@ -9,15 +9,27 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from './infra/config.js';
 import type { Database } from './infra/db/database.js';
+import type { JobQueue } from './infra/jobs/queue.js';
 import { ErrorBody, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
+import { registerRateLimit } from './infra/http/rate-limit.js';
 import { healthRoutes } from './features/health/routes.js';
+import type { Storage } from './infra/storage/storage.js';
+import { localFileRoutes } from './infra/storage/routes.js';
+import { registerAuthGuard } from './features/auth/guard.js';
+import { authRoutes } from './features/auth/routes.js';
+import { notificationRoutes } from './features/notifications/routes.js';
+import { uploadRoutes } from './features/uploads/routes.js';
+import { usersRoutes } from './features/users/routes.js';
+import { followsRoutes } from './features/follows/routes.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   db: Database;
+  jobs: JobQueue;
+  storage: Storage;
 }
 
 declare module 'fastify' {
@@ -53,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
   await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  await registerRateLimit(app, API_PREFIX);
 
   if (config.docsEnabled) {
     await app.register(swagger, {
@@ -70,10 +83,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   await app.register(healthRoutes);
+  await app.register(localFileRoutes);
   await app.register(
     async (api) => {
+      registerAuthGuard(api);
+      await api.register(authRoutes);
+      await api.register(notificationRoutes, { prefix: '/notifications' });
+      await api.register(uploadRoutes, { prefix: '/uploads' });
+      await api.register(usersRoutes);
+      await api.register(followsRoutes);
       // Feature routes are registered here.
-      void api;
     },
     { prefix: API_PREFIX },
   );

@@ -4,10 +4,10 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './infra/config.js';
-import { Database } from './infra/db/database.js';
-import { migrate } from './infra/db/migrate.js';
 import { createLogger } from './infra/logging.js';
 import { isMain } from './infra/entry.js';
+import { openRuntime } from './runtime.js';
+import { flushSentry, initSentry } from './infra/sentry.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -16,27 +16,27 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config);
-  const db = await Database.open({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    poolMax: config.DB_POOL_MAX,
-    logger,
-    echo: config.DATABASE_ECHO,
-  });
+  // Normally done by instrument.ts; here errors are still reported, but pg was loaded uninstrumented.
+  if (initSentry(config)) logger.warn('Sentry started without --import ./dist/instrument.js: no database spans');
+  const runtime = await openRuntime(config, logger, { workers: config.RUN_WORKERS });
+  if (!config.RUN_WORKERS && runtime.deps.db.kind === 'embedded') {
+    logger.warn('RUN_WORKERS=false with the embedded database: no other process can run the background jobs');
+  }
   try {
-    await migrate(db, logger);
-    const app = await buildApp({ config, logger, db });
+    const app = await buildApp(runtime.deps);
     await app.listen({ host: config.HOST, port: config.PORT });
     return {
       app,
       async close() {
-        await app.close();
-        await db.close();
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_SECONDS * 1000;
+        await app.close(); // stops accepting, finishes in-flight requests
+        await runtime.close(deadline);
+        await flushSentry();
         logger.flush();
       },
     };
   } catch (err) {
-    await db.close();
+    await runtime.close(0);
     throw err;
   }
 }

@@ -4,13 +4,10 @@
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './infra/config.js';
-import { Database } from './infra/db/database.js';
-import { migrate } from './infra/db/migrate.js';
 import { isMain } from './infra/entry.js';
-import { JobQueue } from './infra/jobs/queue.js';
 import { createLogger } from './infra/logging.js';
-import { createStorage } from './infra/storage/storage.js';
-import { registerJobs } from './jobs.js';
+import { flushSentry } from './infra/sentry.js';
+import { openRuntime } from './runtime.js';
 
 export interface RunningWorker {
   logger: Logger;
@@ -23,24 +20,13 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     throw new ConfigError('npm run worker needs DATABASE_URL; with the embedded database the API runs the jobs (RUN_WORKERS=true)');
   }
   const logger = createLogger(config);
-  const db = await Database.open({ url: config.DATABASE_URL, dataDir: '', poolMax: config.DB_POOL_MAX, logger, echo: config.DATABASE_ECHO });
-  const jobs = new JobQueue(db, logger, { pollSeconds: config.JOB_POLL_SECONDS });
-  try {
-    await migrate(db, logger);
-    registerJobs({ config, logger, db, jobs, storage: createStorage(config, logger) });
-    await jobs.start({ workers: true });
-  } catch (err) {
-    await jobs.stop(0);
-    await db.close();
-    throw err;
-  }
+  const runtime = await openRuntime(config, logger, { workers: true });
   logger.info('job workers started');
   return {
     logger,
     async close() {
-      // Running jobs get the shutdown budget, less a moment to close the pool.
-      await jobs.stop(Math.max(0, config.SHUTDOWN_TIMEOUT_SECONDS * 1000 - 1000));
-      await db.close();
+      await runtime.close(Date.now() + config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+      await flushSentry();
       logger.flush();
     },
   };
