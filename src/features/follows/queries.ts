@@ -31,6 +31,11 @@ export async function insertFollow(db: Queryable, followerId: string, targetId: 
   return id && created_at ? { created: true as const, follow: { id, created_at, ...user } } : { created: false as const };
 }
 
+export async function nicknameOf(db: Queryable, userId: string): Promise<string | null> {
+  const { rows } = await db.query<{ nickname: string | null }>('SELECT nickname FROM users WHERE id = $1', [userId]);
+  return rows[0]?.nickname ?? null;
+}
+
 export async function deleteFollow(db: Queryable, followerId: string, targetId: string): Promise<boolean> {
   const { rowCount } = await db.query('DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [followerId, targetId]);
   return (rowCount ?? 0) > 0;

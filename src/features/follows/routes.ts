@@ -20,7 +20,7 @@ export const followsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: Follow, 404: ErrorRef, 409: ErrorRef, 422: ErrorRef },
       },
     },
-    async (request, reply) => reply.status(201).send(await service.follow(db, request.userId, request.params.user_id)),
+    async (request, reply) => reply.status(201).send(await service.follow(app.deps, request.userId, request.params.user_id)),
   );
 
   app.delete(

@@ -1,6 +1,8 @@
 // Following other users: follow, unfollow, lists and status (RULES.md §7).
+import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
+import { enqueuePush } from '../notifications/push.js';
 import * as q from './queries.js';
 import type { Follow, FollowList, FollowStatus, PageQuery } from './schemas.js';
 
@@ -10,20 +12,35 @@ const toFollow = (row: q.FollowRow): Follow => ({
   created_at: row.created_at.toISOString(),
 });
 
-export async function follow(db: Queryable, followerId: string, targetId: string): Promise<Follow> {
+/**
+ * Follows `targetId` and, in the same transaction, pushes 'new_follower' to them. The cause is the follower:
+ * unfollowing and following again never notifies twice.
+ */
+export async function follow(deps: Pick<AppDeps, 'db' | 'jobs'>, followerId: string, targetId: string): Promise<Follow> {
   targetId = targetId.toLowerCase();
   if (followerId === targetId) throw new AppError(422, 'SELF_FOLLOW', 'You cannot follow yourself');
-  let result;
-  try {
-    result = await q.insertFollow(db, followerId, targetId);
-  } catch (err) {
-    // The target was deleted between the lookup and the insert.
-    if ((err as { code?: string }).code === '23503') throw notFound('User');
-    throw err;
-  }
-  if (!result) throw notFound('User');
-  if (!result.created) throw conflict('ALREADY_FOLLOWING', 'You already follow this user');
-  return toFollow(result.follow);
+  return deps.db.transaction(async (tx) => {
+    let result;
+    try {
+      result = await q.insertFollow(tx, followerId, targetId);
+    } catch (err) {
+      // The target was deleted between the lookup and the insert.
+      if ((err as { code?: string }).code === '23503') throw notFound('User');
+      throw err;
+    }
+    if (!result) throw notFound('User');
+    if (!result.created) throw conflict('ALREADY_FOLLOWING', 'You already follow this user');
+    const nickname = await q.nicknameOf(tx, followerId);
+    await enqueuePush(deps, tx, {
+      userId: targetId,
+      kind: 'new_follower',
+      causeKey: followerId,
+      title: 'New follower',
+      body: `${nickname ?? 'Someone'} started following you`,
+      data: { user_id: followerId },
+    });
+    return toFollow(result.follow);
+  });
 }
 
 export async function unfollow(db: Queryable, followerId: string, targetId: string): Promise<void> {

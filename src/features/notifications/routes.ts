@@ -1,8 +1,9 @@
-// Push device registration (API.md §16). A device token belongs to exactly one user; several per user.
+// Push device registration (API.md §16; a device token belongs to exactly one user, several per user) and
+// the user's choice of which kinds of push notification to receive.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { DeviceTokenBody, StatusOk } from './schemas.js';
-import { deleteOwnDeviceToken, upsertDeviceToken } from './queries.js';
+import { DeviceTokenBody, NotificationSettings, NotificationSettingsPatch, StatusOk } from './schemas.js';
+import { deleteOwnDeviceToken, getSettings, updateSettings, upsertDeviceToken } from './queries.js';
 
 const errors = { 422: Type.Ref('ErrorBody') };
 
@@ -38,5 +39,32 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await deleteOwnDeviceToken(app.deps.db, request.userId, request.body.device_token);
       return { status: 'ok' as const };
     },
+  );
+
+  app.get(
+    '/settings',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Which push notifications the caller receives',
+        description: 'Every kind is on until the user turns it off.',
+        response: { 200: NotificationSettings },
+      },
+    },
+    (request) => getSettings(app.deps.db, request.userId),
+  );
+
+  app.patch(
+    '/settings',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Turn kinds of push notification on or off',
+        description: 'Only the kinds given change. Turning a kind off also stops its notifications not sent yet.',
+        body: NotificationSettingsPatch,
+        response: { 200: NotificationSettings, ...errors },
+      },
+    },
+    (request) => updateSettings(app.deps.db, request.userId, request.body),
   );
 };

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 /** The body of both POST and DELETE /notifications/token (API.md §16: DELETE takes the same body). */
 export const DeviceTokenBody = Type.Object({
@@ -7,3 +7,25 @@ export const DeviceTokenBody = Type.Object({
 });
 
 export const StatusOk = Type.Object({ status: Type.Literal('ok') });
+
+/** One switch per kind of push notification; every kind is on until the user turns it off. */
+export const NotificationSettings = Type.Object(
+  {
+    new_follower: Type.Boolean({ description: 'Someone started following you' }),
+    course_review: Type.Boolean({ description: 'Someone reviewed one of your courses' }),
+    review_reply: Type.Boolean({ description: "A course's creator replied to your review" }),
+    ranking_first_place_lost: Type.Boolean({ description: 'Someone took your first place on a course leaderboard' }),
+    event_reminder: Type.Boolean({ description: 'An event you joined is about to start' }),
+    event_cancelled: Type.Boolean({ description: 'An event you joined was cancelled' }),
+  },
+  { description: 'Which push notifications the user receives (true: on)' },
+);
+export type NotificationSettings = Static<typeof NotificationSettings>;
+
+export const NotificationSettingsPatch = Type.Partial(NotificationSettings, {
+  description: 'The switches to change; absent keys keep their value',
+});
+export type NotificationSettingsPatch = Static<typeof NotificationSettingsPatch>;
+
+export type PushKind = keyof NotificationSettings;
+export const PUSH_KINDS = Object.keys(NotificationSettings.properties) as PushKind[];
