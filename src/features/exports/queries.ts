@@ -1,0 +1,255 @@
+import type { Queryable, Row } from '../../infra/db/database.js';
+
+export interface ExportRun {
+  [key: string]: unknown;
+  id: string;
+  user_id: string;
+  session_id: string;
+  started_at: Date;
+  route: { coordinates: [number, number][] } | null;
+}
+
+export async function findRun(db: Queryable, runId: string): Promise<ExportRun | undefined> {
+  const { rows } = await db.query<ExportRun>(
+    `SELECT id, user_id, session_id, started_at, ST_AsGeoJSON(route_geometry::geometry)::json AS route
+       FROM run_records WHERE id = $1`,
+    [runId],
+  );
+  return rows[0];
+}
+
+export interface RecordedPoint {
+  [key: string]: unknown;
+  lat: number;
+  lng: number;
+  alt: number | null;
+  /** Unix time in milliseconds. */
+  ts: number | null;
+}
+
+/** The raw GPS points the app sent for a session, in the order it recorded them. */
+export async function recordedPoints(db: Queryable, sessionId: string): Promise<RecordedPoint[]> {
+  const { rows } = await db.query<RecordedPoint>(
+    `SELECT (p->>'lat')::float8 AS lat, (p->>'lng')::float8 AS lng, (p->>'alt')::float8 AS alt, (p->>'timestamp')::float8 AS ts
+       FROM run_chunks c CROSS JOIN LATERAL jsonb_array_elements(c.raw_gps_points) WITH ORDINALITY AS e(p, n)
+      WHERE c.session_id = $1
+      ORDER BY c.sequence, e.n`,
+    [sessionId],
+  );
+  return rows;
+}
+
+// --- export requests ---
+
+export type ExportState = 'pending' | 'processing' | 'ready' | 'failed';
+
+export interface ExportRow {
+  [key: string]: unknown;
+  id: string;
+  user_id: string;
+  status: ExportState;
+  file_key: string | null;
+  size_bytes: number | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+const EXPORT_COLUMNS = 'id, user_id, status, file_key, size_bytes, created_at, completed_at';
+
+/** A new pending export, or undefined when the user already has one pending or processing. */
+export async function insertPendingExport(tx: Queryable, userId: string): Promise<ExportRow | undefined> {
+  const { rows } = await tx.query<ExportRow>(
+    `INSERT INTO data_exports (user_id) VALUES ($1)
+     ON CONFLICT (user_id) WHERE status IN ('pending', 'processing') DO NOTHING
+     RETURNING ${EXPORT_COLUMNS}`,
+    [userId],
+  );
+  return rows[0];
+}
+
+export async function latestExport(db: Queryable, userId: string): Promise<ExportRow | undefined> {
+  const { rows } = await db.query<ExportRow>(
+    `SELECT ${EXPORT_COLUMNS} FROM data_exports WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [userId],
+  );
+  return rows[0];
+}
+
+export async function findExport(db: Queryable, exportId: string): Promise<ExportRow | undefined> {
+  const { rows } = await db.query<ExportRow>(`SELECT ${EXPORT_COLUMNS} FROM data_exports WHERE id = $1`, [exportId]);
+  return rows[0];
+}
+
+/** Marks a pending (or interrupted) export as processing; its owner, or undefined when there is nothing to do. */
+export async function claimExport(db: Queryable, exportId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `UPDATE data_exports SET status = 'processing' WHERE id = $1 AND status IN ('pending', 'processing') RETURNING user_id`,
+    [exportId],
+  );
+  return rows[0]?.user_id;
+}
+
+export async function markReady(db: Queryable, exportId: string, fileKey: string, sizeBytes: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE data_exports SET status = 'ready', file_key = $2, size_bytes = $3, completed_at = now()
+      WHERE id = $1 AND status = 'processing'`,
+    [exportId, fileKey, sizeBytes],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function markFailed(db: Queryable, exportId: string): Promise<void> {
+  await db.query(`UPDATE data_exports SET status = 'failed', completed_at = now() WHERE id = $1 AND status = 'processing'`, [exportId]);
+}
+
+/** Deletes the user's finished exports other than `keepId`; returns their files. */
+export async function deleteOlderExports(db: Queryable, userId: string, keepId: string): Promise<string[]> {
+  const { rows } = await db.query<{ file_key: string | null }>(
+    `DELETE FROM data_exports WHERE user_id = $1 AND id <> $2 AND status IN ('ready', 'failed') RETURNING file_key`,
+    [userId, keepId],
+  );
+  return rows.flatMap((r) => (r.file_key ? [r.file_key] : []));
+}
+
+// --- the archive's contents ---
+
+async function all<R extends Row>(db: Queryable, text: string, values: unknown[]): Promise<R[]> {
+  return (await db.query<R>(text, values)).rows;
+}
+
+/** Account data; secrets (provider tokens, refresh tokens, device tokens) are left out on purpose. */
+export async function profileData(db: Queryable, userId: string) {
+  const [user, socialAccounts, strava] = await Promise.all([
+    all(
+      db,
+      `SELECT id, email, nickname, avatar_url, bio, instagram_username, birthday, height_cm, weight_kg, time_zone,
+              total_distance_meters, total_runs, created_at, updated_at
+         FROM users WHERE id = $1`,
+      [userId],
+    ),
+    all(db, 'SELECT provider, provider_id, provider_email, created_at FROM social_accounts WHERE user_id = $1 ORDER BY created_at', [userId]),
+    all(
+      db,
+      `SELECT strava_athlete_id, athlete_name, athlete_profile_url, auto_sync, last_sync_at, created_at
+         FROM strava_connections WHERE user_id = $1`,
+      [userId],
+    ),
+  ]);
+  return { ...user[0], social_accounts: socialAccounts, strava_connection: strava[0] ?? null };
+}
+
+/** The user's runs in start order: ids and start times only (the archive reads each run when it writes it). */
+export async function runRefs(db: Queryable, userId: string): Promise<Pick<ExportRun, 'id' | 'started_at'>[]> {
+  return all(db, 'SELECT id, started_at FROM run_records WHERE user_id = $1 ORDER BY started_at, id', [userId]);
+}
+
+/** Full rows of some of the user's runs, the route as GeoJSON instead of the stored geography. */
+export async function runsByIds(db: Queryable, userId: string, ids: string[]): Promise<ExportRun[]> {
+  const rows = await all<ExportRun>(
+    db,
+    `SELECT r.*, ST_AsGeoJSON(r.route_geometry::geometry)::json AS route
+       FROM run_records r WHERE r.user_id = $1 AND r.id = ANY($2::uuid[])
+      ORDER BY r.started_at, r.id`,
+    [userId, ids],
+  );
+  return rows.map(({ route_geometry: _, ...row }) => row as ExportRun);
+}
+
+export async function coursesData(db: Queryable, userId: string) {
+  const rows = await all(
+    db,
+    `SELECT c.*, ST_AsGeoJSON(c.route_geometry::geometry)::json AS route, ST_AsGeoJSON(c.start_point::geometry)::json AS start
+       FROM courses c WHERE c.creator_id = $1 ORDER BY c.created_at, c.id`,
+    [userId],
+  );
+  return rows.map(({ route_geometry: _r, start_point: _s, ...row }) => row);
+}
+
+export async function reviewsData(db: Queryable, userId: string) {
+  const [written, replies] = await Promise.all([
+    all(
+      db,
+      `SELECT r.*, c.title AS course_title FROM reviews r JOIN courses c ON c.id = r.course_id
+        WHERE r.user_id = $1 ORDER BY r.created_at, r.id`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT r.id AS review_id, r.course_id, c.title AS course_title, r.creator_reply, r.creator_reply_at
+         FROM reviews r JOIN courses c ON c.id = r.course_id
+        WHERE c.creator_id = $1 AND r.creator_reply IS NOT NULL ORDER BY r.creator_reply_at, r.id`,
+      [userId],
+    ),
+  ]);
+  return { written, replies_to_reviews_of_my_courses: replies };
+}
+
+export async function followsData(db: Queryable, userId: string) {
+  const [following, followers] = await Promise.all([
+    all(
+      db,
+      `SELECT f.following_id AS user_id, u.nickname, f.created_at AS followed_at
+         FROM follows f JOIN users u ON u.id = f.following_id WHERE f.follower_id = $1 ORDER BY f.created_at`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT f.follower_id AS user_id, u.nickname, f.created_at AS followed_at
+         FROM follows f JOIN users u ON u.id = f.follower_id WHERE f.following_id = $1 ORDER BY f.created_at`,
+      [userId],
+    ),
+  ]);
+  return { following, followers };
+}
+
+export async function rankingsData(db: Queryable, userId: string) {
+  return all(
+    db,
+    `SELECT r.course_id, c.title AS course_title, r.run_record_id, r.best_duration_seconds, r.best_pace_seconds_per_km,
+            r.run_count, r.achieved_at, r.updated_at
+       FROM rankings r JOIN courses c ON c.id = r.course_id WHERE r.user_id = $1 ORDER BY r.achieved_at`,
+    [userId],
+  );
+}
+
+export async function courseReactionsData(db: Queryable, userId: string) {
+  const [favorites, likes] = await Promise.all([
+    all(
+      db,
+      `SELECT f.course_id, c.title AS course_title, f.created_at FROM course_favorites f JOIN courses c ON c.id = f.course_id
+        WHERE f.user_id = $1 ORDER BY f.created_at`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT l.course_id, c.title AS course_title, l.created_at FROM course_likes l JOIN courses c ON c.id = l.course_id
+        WHERE l.user_id = $1 ORDER BY l.created_at`,
+      [userId],
+    ),
+  ]);
+  return { favorites, likes };
+}
+
+export async function eventsData(db: Queryable, userId: string) {
+  const [created, joined] = await Promise.all([
+    all(db, 'SELECT e.* FROM events e WHERE e.creator_id = $1 ORDER BY e.created_at, e.id', [userId]),
+    all(
+      db,
+      `SELECT p.event_id, e.title AS event_title, p.progress_distance_meters, p.progress_runs, p.completed, p.joined_at
+         FROM event_participants p JOIN events e ON e.id = p.event_id WHERE p.user_id = $1 ORDER BY p.joined_at`,
+      [userId],
+    ),
+  ]);
+  return { created: created.map(({ center_point: _, ...row }) => row), joined };
+}
+
+/** File imports and Strava imports; the stored file's location is internal and left out. */
+export async function importsData(db: Queryable, userId: string) {
+  return all(
+    db,
+    `SELECT id, source, external_id, original_filename, status, error_message, raw_metadata, import_summary, course_match,
+            run_record_id, created_at
+       FROM external_imports WHERE user_id = $1 ORDER BY created_at, id`,
+    [userId],
+  );
+}

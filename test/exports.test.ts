@@ -1,0 +1,292 @@
+// Exports: one run as GPX 1.1 (parsed back and compared point by point), and the personal-data archive built by
+// the background job, unzipped and read back; only the owner gets either.
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import yauzl from 'yauzl';
+import { AppError } from '../src/infra/errors.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { waitForIdleQueue } from './helpers/jobs.js';
+import { createUser, type TestUser } from './helpers/users.js';
+
+const QUEUE = 'user-data-export';
+const DEVICE_TOKEN = `fcm-device-token-that-must-not-be-exported-${randomUUID()}`;
+const GPX_NS = 'http://www.topografix.com/GPX/1/1';
+const T0 = Date.UTC(2026, 1, 17, 6, 0, 0);
+
+interface RawPoint {
+  lat: number;
+  lng: number;
+  alt: number;
+  timestamp: number;
+}
+
+/** 120 fixes, one a second, heading north-east from Seoul City Hall. */
+const RAW: RawPoint[] = Array.from({ length: 120 }, (_, i) => ({
+  lat: 37.5665 + i * 0.00003,
+  lng: 126.978 + i * 0.00002,
+  alt: 20 + i * 0.25,
+  timestamp: T0 + i * 1000,
+}));
+const IMPORTED_ROUTE: [number, number][] = [
+  [127.001, 37.51],
+  [127.002, 37.511],
+  [127.003, 37.5125],
+];
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (name) => ['trkpt', 'trk', 'trkseg'].includes(name) });
+
+interface ParsedPoint {
+  lat: number;
+  lon: number;
+  ele?: number;
+  time?: string;
+}
+
+/** Checks the document is well-formed GPX 1.1 and returns its track points. */
+function parseGpx(xml: string): ParsedPoint[] {
+  assert.equal(XMLValidator.validate(xml), true, 'well-formed XML');
+  const { gpx } = parser.parse(xml) as { gpx: Record<string, unknown> };
+  assert.equal(gpx['@_version'], '1.1');
+  assert.equal(gpx['@_xmlns'], GPX_NS);
+  assert.ok(String(gpx['@_creator']).length > 0);
+  const tracks = (gpx.trk ?? []) as { trkseg: { trkpt: Record<string, unknown>[] }[] }[];
+  return tracks.flatMap((trk) =>
+    trk.trkseg.flatMap((seg) =>
+      seg.trkpt.map((p) => ({
+        lat: Number(p['@_lat']),
+        lon: Number(p['@_lon']),
+        ...(p.ele !== undefined ? { ele: Number(p.ele) } : {}),
+        ...(p.time !== undefined ? { time: String(p.time) } : {}),
+      })),
+    ),
+  );
+}
+
+async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
+  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))),
+  );
+  const files = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zipfile.on('error', reject);
+    zipfile.on('end', resolve);
+    zipfile.on('entry', (entry: yauzl.Entry) => {
+      zipfile.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', reject);
+        stream.on('end', () => {
+          files.set(entry.fileName, Buffer.concat(chunks));
+          zipfile.readEntry();
+        });
+      });
+    });
+    zipfile.readEntry();
+  });
+  return files;
+}
+
+describe('exports', () => {
+  let t: TestApp;
+  let owner: TestUser;
+  let other: TestUser;
+  let appRunId: string;
+  let importedRunId: string;
+
+  async function insertRun(user: TestUser, route: [number, number][], opts: { source: string; startedAt: number; chunks?: RawPoint[][] }) {
+    const { rows: s } = await t.db.query<{ id: string }>(
+      `INSERT INTO run_sessions (user_id, status, started_at) VALUES ($1, $2, $3) RETURNING id`,
+      [user.id, opts.source === 'app' ? 'completed' : 'imported', new Date(opts.startedAt)],
+    );
+    const sessionId = s[0]!.id;
+    for (const [sequence, points] of (opts.chunks ?? []).entries()) {
+      await t.db.query(
+        `INSERT INTO run_chunks (session_id, sequence, chunk_type, raw_gps_points, chunk_summary, cumulative)
+         VALUES ($1, $2, $3, $4, '{}', '{}')`,
+        [sessionId, sequence, sequence === opts.chunks!.length - 1 ? 'final' : 'intermediate', JSON.stringify(points.map((p) => ({ ...p, speed: 3, bearing: 0, accuracy: 5 })))],
+      );
+    }
+    const { rows } = await t.db.query<{ id: string }>(
+      `INSERT INTO run_records (user_id, session_id, distance_meters, duration_seconds, started_at, finished_at, route_geometry, source)
+       VALUES ($1, $2, 500, 120, $3, $4, ST_SetSRID(ST_GeomFromGeoJSON($5), 4326)::geography, $6) RETURNING id`,
+      [user.id, sessionId, new Date(opts.startedAt), new Date(opts.startedAt + 120_000), JSON.stringify({ type: 'LineString', coordinates: route }), opts.source],
+    );
+    return rows[0]!.id;
+  }
+
+  async function insertCourse(user: TestUser, title: string, route: [number, number][]): Promise<string> {
+    const { rows } = await t.db.query<{ id: string }>(
+      `WITH line AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($3), 4326) AS g)
+       INSERT INTO courses (creator_id, title, distance_meters, route_geometry, start_point)
+       SELECT $1, $2, 500, g::geography, ST_StartPoint(g)::geography FROM line RETURNING id`,
+      [user.id, title, JSON.stringify({ type: 'LineString', coordinates: route })],
+    );
+    return rows[0]!.id;
+  }
+
+  before(async () => {
+    t = await createTestApp({ RUN_WORKERS: 'true', JOB_POLL_SECONDS: '0.5' });
+    owner = await createUser(t.db, t.config);
+    other = await createUser(t.db, t.config);
+    const appRoute = RAW.map((p): [number, number] => [p.lng, p.lat]);
+    appRunId = await insertRun(owner, appRoute, { source: 'app', startedAt: T0, chunks: [RAW.slice(0, 50), RAW.slice(50)] });
+    importedRunId = await insertRun(owner, IMPORTED_ROUTE, { source: 'gpx_upload', startedAt: T0 + 86_400_000 });
+
+    const ownCourse = await insertCourse(owner, 'Owner <&> course', appRoute);
+    const otherCourse = await insertCourse(other, 'Other course', IMPORTED_ROUTE);
+    await t.db.query(`INSERT INTO reviews (course_id, user_id, rating, content) VALUES ($1, $2, 5, 'Lovely "river" run & more')`, [otherCourse, owner.id]);
+    await t.db.query('INSERT INTO follows (follower_id, following_id) VALUES ($1, $2)', [owner.id, other.id]);
+    await t.db.query(
+      `INSERT INTO rankings (course_id, user_id, run_record_id, best_duration_seconds, best_pace_seconds_per_km, achieved_at)
+       VALUES ($1, $2, $3, 118, 236, $4)`,
+      [ownCourse, owner.id, appRunId, new Date(T0)],
+    );
+    await t.db.query(`INSERT INTO device_tokens (user_id, device_token, platform) VALUES ($1, $2, 'ios')`, [owner.id, DEVICE_TOKEN]);
+  });
+  after(async () => {
+    await t?.close();
+  });
+
+  describe('GET /runs/{run_id}/export.gpx', () => {
+    const url = (id: string) => `/api/v1/runs/${id}/export.gpx`;
+
+    it('returns the recorded points with elevation and time as a GPX 1.1 attachment', async () => {
+      const res = await t.app.inject({ method: 'GET', url: url(appRunId), headers: owner.auth });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.match(String(res.headers['content-type']), /^application\/gpx\+xml/);
+      assert.match(String(res.headers['content-disposition']), /^attachment; filename="runcrew-run-2026-02-17-[0-9a-f-]{36}\.gpx"$/);
+      const points = parseGpx(res.body);
+      assert.equal(points.length, RAW.length);
+      for (const [i, p] of points.entries()) {
+        const raw = RAW[i]!;
+        assert.ok(Math.abs(p.lat - raw.lat) < 1e-9 && Math.abs(p.lon - raw.lng) < 1e-9, `point ${i} position`);
+        assert.ok(Math.abs(p.ele! - raw.alt) < 1e-9, `point ${i} elevation`);
+        assert.equal(p.time, new Date(raw.timestamp).toISOString());
+      }
+    });
+
+    it('exports only positions for a run without recorded points', async () => {
+      const res = await t.app.inject({ method: 'GET', url: url(importedRunId), headers: owner.auth });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(
+        parseGpx(res.body),
+        IMPORTED_ROUTE.map(([lon, lat]) => ({ lat, lon })),
+      );
+    });
+
+    it('is 404 for another user’s run and for an unknown run, 401 without a token', async () => {
+      const foreign = await t.app.inject({ method: 'GET', url: url(appRunId), headers: other.auth });
+      assert.equal(foreign.statusCode, 404);
+      assert.equal(foreign.json().code, 'NOT_FOUND');
+      assert.ok(!foreign.body.includes('trkpt'));
+      const unknown = await t.app.inject({ method: 'GET', url: url('00000000-0000-4000-8000-000000000000'), headers: owner.auth });
+      assert.equal(unknown.statusCode, 404);
+      assert.equal((await t.app.inject({ method: 'GET', url: url('not-a-uuid'), headers: owner.auth })).statusCode, 422);
+      assert.equal((await t.app.inject({ method: 'GET', url: url(appRunId) })).statusCode, 401);
+    });
+  });
+
+  describe('personal data archive', () => {
+    const EXPORT = '/api/v1/users/me/export';
+    let firstExport: { id: string; download_url: string };
+    let firstKey: string;
+
+    async function exportAndWait(user: TestUser) {
+      const res = await t.app.inject({ method: 'POST', url: EXPORT, headers: user.auth });
+      assert.equal(res.statusCode, 202, res.body);
+      const created = res.json();
+      assert.equal(created.status, 'pending');
+      assert.equal(created.download_url, null);
+      await waitForIdleQueue(t.db, QUEUE);
+      const status = await t.app.inject({ method: 'GET', url: EXPORT, headers: user.auth });
+      assert.equal(status.statusCode, 200);
+      const body = status.json();
+      assert.equal(body.id, created.id);
+      assert.equal(body.status, 'ready');
+      return body as { id: string; download_url: string; size_bytes: number };
+    }
+
+    it('builds a ZIP of the user’s data that only they can download', async () => {
+      const ready = await exportAndWait(owner);
+      assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
+      const path = new URL(ready.download_url).pathname;
+
+      const res = await t.app.inject({ method: 'GET', url: path, headers: owner.auth });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-type'], 'application/zip');
+      assert.match(String(res.headers['content-disposition']), /^attachment; filename="runcrew-data-\d{4}-\d{2}-\d{2}\.zip"$/);
+      assert.equal(res.rawPayload.length, ready.size_bytes);
+      const files = await unzip(res.rawPayload);
+
+      const json = (name: string) => JSON.parse(files.get(name)?.toString('utf8') ?? 'null');
+      const profile = json('profile.json');
+      assert.equal(profile.id, owner.id);
+      assert.equal(profile.nickname, owner.nickname);
+      const runs = json('runs.json') as { id: string; source: string; route: { type: string; coordinates: number[][] }; gpx_file: string }[];
+      assert.deepEqual(runs.map((r) => r.id), [appRunId, importedRunId]);
+      assert.equal(runs[0]!.route.type, 'LineString');
+      assert.equal(runs[0]!.route.coordinates.length, RAW.length);
+      assert.deepEqual(runs[1]!.route.coordinates, IMPORTED_ROUTE);
+      assert.equal(runs[1]!.source, 'gpx_upload');
+      assert.deepEqual(json('courses.json').map((c: { title: string; route: { type: string } }) => [c.title, c.route.type]), [['Owner <&> course', 'LineString']]);
+      assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
+      assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);
+      assert.deepEqual(json('rankings.json').map((r: { best_duration_seconds: number }) => r.best_duration_seconds), [118]);
+
+      // One GPX per run, named in runs.json, with the same points as the single-run export.
+      for (const run of runs) assert.ok(files.has(run.gpx_file), run.gpx_file);
+      assert.equal([...files.keys()].filter((n) => n.startsWith('gpx/')).length, 2);
+      assert.equal(parseGpx(files.get(runs[0]!.gpx_file)!.toString('utf8')).length, RAW.length);
+      assert.equal(parseGpx(files.get(runs[1]!.gpx_file)!.toString('utf8')).length, IMPORTED_ROUTE.length);
+
+      // Device tokens stay out.
+      for (const [name, content] of files) assert.ok(!content.toString('utf8').includes(DEVICE_TOKEN), name);
+
+      firstExport = ready;
+      const { rows } = await t.db.query<{ file_key: string }>('SELECT file_key FROM data_exports WHERE id = $1', [ready.id]);
+      firstKey = rows[0]!.file_key;
+      assert.match(firstKey, /^exports\/[0-9a-f]{32}\.zip$/);
+    });
+
+    it('another user cannot download it, and the private folder is not served', async () => {
+      const path = new URL(firstExport.download_url).pathname;
+      const foreign = await t.app.inject({ method: 'GET', url: path, headers: other.auth });
+      assert.equal(foreign.statusCode, 404);
+      assert.equal(foreign.json().code, 'NOT_FOUND');
+      assert.equal((await t.app.inject({ method: 'GET', url: EXPORT, headers: other.auth })).statusCode, 404);
+      assert.equal((await t.app.inject({ method: 'GET', url: path })).statusCode, 401);
+      assert.equal(t.app.deps.storage.urlFor(firstKey), null);
+      const direct = await t.app.inject({ method: 'GET', url: `/uploads/${firstKey}` });
+      assert.equal(direct.statusCode, 404);
+    });
+
+    it('a new archive replaces the old one, whose file is deleted', async () => {
+      const second = await exportAndWait(owner);
+      assert.notEqual(second.id, firstExport.id);
+      const { rows } = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM data_exports WHERE user_id = $1', [owner.id]);
+      assert.equal(rows[0]!.n, 1);
+      await assert.rejects(t.app.deps.storage.get(firstKey), (err: unknown) => err instanceof AppError && err.statusCode === 404);
+      const stale = await t.app.inject({ method: 'GET', url: new URL(firstExport.download_url).pathname, headers: owner.auth });
+      assert.equal(stale.statusCode, 404);
+      const fresh = await t.app.inject({ method: 'GET', url: new URL(second.download_url).pathname, headers: owner.auth });
+      assert.equal(fresh.statusCode, 200);
+    });
+
+    it('while an archive is in progress, asking again returns it instead of starting another', async () => {
+      const user = await createUser(t.db, t.config);
+      const { rows } = await t.db.query<{ id: string }>(
+        `INSERT INTO data_exports (user_id, status) VALUES ($1, 'processing') RETURNING id`,
+        [user.id],
+      );
+      const res = await t.app.inject({ method: 'POST', url: EXPORT, headers: user.auth });
+      assert.equal(res.statusCode, 202);
+      assert.equal(res.json().id, rows[0]!.id);
+      assert.equal(res.json().status, 'processing');
+      const count = await t.db.query<{ n: number }>('SELECT count(*) AS n FROM data_exports WHERE user_id = $1', [user.id]);
+      assert.equal(count.rows[0]!.n, 1);
+    });
+  });
+});
