@@ -89,7 +89,7 @@ describe('push notifications with a service account', () => {
       assert.match(String(request.host), /^fcm\.googleapis\.com(:443)?$/);
       assert.equal(request.project, PROJECT);
       assert.equal(request.authorization, 'Bearer fake-fcm-access-token');
-      assert.deepEqual(request.notification, { title: 'New follower', body: `${follower.nickname} started following you` });
+      assert.deepEqual(request.notification, { title: '새 팔로워', body: `${follower.nickname}님이 회원님을 팔로우하기 시작했어요` });
       assert.deepEqual(request.data, { user_id: follower.id, kind: 'new_follower' });
     }
     const [n] = await notificationsOf(t, target.id, 'new_follower');

@@ -10,7 +10,7 @@ const Lng = Type.Number({ minimum: -180, maximum: 180 });
 export const EventId = Type.Object({ event_id: Uuid });
 
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, default: 0, description: '0-based page' }),
+  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
   per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 export type PageQuery = Static<typeof PageQuery>;

@@ -5,7 +5,7 @@ import { Nullable } from '../users/schemas.js';
 export { UserId } from '../users/schemas.js';
 
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, default: 0, description: '0-based page' }),
+  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
   per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 });
 export type PageQuery = Static<typeof PageQuery>;

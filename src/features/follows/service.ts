@@ -35,8 +35,8 @@ export async function follow(deps: Pick<AppDeps, 'db' | 'jobs'>, followerId: str
       userId: targetId,
       kind: 'new_follower',
       causeKey: followerId,
-      title: 'New follower',
-      body: `${nickname ?? 'Someone'} started following you`,
+      title: '새 팔로워',
+      body: `${nickname ?? '누군가'}님이 회원님을 팔로우하기 시작했어요`,
       data: { user_id: followerId },
     });
     return toFollow(result.follow);

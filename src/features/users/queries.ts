@@ -131,16 +131,21 @@ export async function findPublicProfile(db: Queryable, userId: string, viewerId:
  * stored files that belonged to them (avatar, thumbnails of their courses), or undefined if the
  * user was already gone.
  */
-export async function deleteUser(db: Queryable, id: string): Promise<{ files: string[] } | undefined> {
-  const { rows } = await db.query<{ avatar_url: string | null; thumbnails: string[] | null }>(
-    `WITH thumbnails AS (SELECT thumbnail_url FROM courses WHERE creator_id = $1 AND thumbnail_url IS NOT NULL)
+export async function deleteUser(db: Queryable, id: string): Promise<{ files: string[]; privateKeys: string[] } | undefined> {
+  // The rows go with the user (foreign keys cascade); the files they point at are collected first.
+  const { rows } = await db.query<{ avatar_url: string | null; thumbnails: string[] | null; private_keys: string[] | null }>(
+    `WITH thumbnails AS (SELECT thumbnail_url FROM courses WHERE creator_id = $1 AND thumbnail_url IS NOT NULL),
+          private_files AS (SELECT file_key AS key FROM data_exports WHERE user_id = $1 AND file_key IS NOT NULL
+                            UNION ALL
+                            SELECT file_path FROM external_imports WHERE user_id = $1 AND file_path IS NOT NULL)
      DELETE FROM users WHERE id = $1
-     RETURNING avatar_url, ARRAY(SELECT thumbnail_url FROM thumbnails) AS thumbnails`,
+     RETURNING avatar_url, ARRAY(SELECT thumbnail_url FROM thumbnails) AS thumbnails,
+               ARRAY(SELECT key FROM private_files) AS private_keys`,
     [id],
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { files: [...(row.avatar_url ? [row.avatar_url] : []), ...(row.thumbnails ?? [])] };
+  return { files: [...(row.avatar_url ? [row.avatar_url] : []), ...(row.thumbnails ?? [])], privateKeys: row.private_keys ?? [] };
 }
 
 /** Of `urls`, those that no remaining user has as avatar and no remaining course as thumbnail. */

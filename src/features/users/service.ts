@@ -109,7 +109,7 @@ export async function getPublicProfile(db: Queryable, userId: string, viewerId: 
 
 /**
  * Deletes the account and everything it owns (one DELETE; the foreign keys cascade), then its stored
- * avatar and course thumbnails. A Sign in with Apple authorisation is revoked first, while its token
+ * avatar, course thumbnails, imported activity files and data exports. A Sign in with Apple authorisation is revoked first, while its token
  * is still stored; that step is best-effort (it never throws and logs its outcome), so Apple being
  * unreachable never blocks a deletion.
  */
@@ -118,4 +118,8 @@ export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logge
   const deleted = await q.deleteUser(deps.db, userId);
   if (!deleted) throw notFound('User');
   await releaseFiles(deps, log, deleted.files);
+  // Imported activity files and data exports are private to the user: nobody else can point at them.
+  for (const key of deleted.privateKeys) {
+    await deps.storage.delete(key).catch((err: unknown) => log.warn({ err, key }, 'could not delete a stored file'));
+  }
 }
