@@ -14,8 +14,10 @@ import { ErrorBody, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
+import { registerLoadShedding } from './infra/http/load-shedding.js';
 import { healthRoutes } from './features/health/routes.js';
 import type { Storage } from './infra/storage/storage.js';
+import type { FcmSender } from './infra/push/fcm.js';
 import { localFileRoutes } from './infra/storage/routes.js';
 import { registerAuthGuard } from './features/auth/guard.js';
 import { authRoutes } from './features/auth/routes.js';
@@ -23,6 +25,18 @@ import { notificationRoutes } from './features/notifications/routes.js';
 import { uploadRoutes } from './features/uploads/routes.js';
 import { usersRoutes } from './features/users/routes.js';
 import { followsRoutes } from './features/follows/routes.js';
+import { exportRoutes } from './features/exports/routes.js';
+import { rankingsRoutes } from './features/rankings/routes.js';
+import { statsRoutes } from './features/stats/routes.js';
+import { coursesRoutes, myCoursesRoutes } from './features/courses/routes.js';
+import { myRunsRoutes, runsRoutes } from './features/runs/routes.js';
+import { reviewsRoutes } from './features/reviews/routes.js';
+import { likesRoutes } from './features/likes/routes.js';
+import { favoritesRoutes } from './features/favorites/routes.js';
+import { heatmapRoutes } from './features/heatmap/routes.js';
+import { weatherRoutes } from './features/weather/routes.js';
+import { eventsRoutes } from './features/events/routes.js';
+import { feedRoutes } from './features/feed/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +44,8 @@ export interface AppDeps {
   db: Database;
   jobs: JobQueue;
   storage: Storage;
+  /** Push sending (FCM); tests may replace it before the workers start. */
+  push: FcmSender;
 }
 
 declare module 'fastify' {
@@ -65,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
   await app.register(cors, { origin: config.corsOrigins, credentials: true });
+  await registerLoadShedding(app, config.MAX_EVENT_LOOP_DELAY_MS);
   await registerRateLimit(app, API_PREFIX);
 
   if (config.docsEnabled) {
@@ -92,6 +109,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(uploadRoutes, { prefix: '/uploads' });
       await api.register(usersRoutes);
       await api.register(followsRoutes);
+      await api.register(exportRoutes);
+      await api.register(rankingsRoutes, { prefix: '/courses' });
+      await api.register(statsRoutes, { prefix: '/users' });
+      await api.register(coursesRoutes, { prefix: '/courses' });
+      await api.register(myCoursesRoutes, { prefix: '/users' });
+      await api.register(runsRoutes, { prefix: '/runs' });
+      await api.register(myRunsRoutes, { prefix: '/users' });
+      await api.register(reviewsRoutes, { prefix: '/courses' });
+      await api.register(likesRoutes, { prefix: '/courses' });
+      await api.register(favoritesRoutes, { prefix: '/favorites' });
+      await api.register(heatmapRoutes);
+      await api.register(weatherRoutes);
+      await api.register(eventsRoutes, { prefix: '/events' });
+      await api.register(feedRoutes, { prefix: '/follows' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -34,6 +34,8 @@ export const ConfigSchema = Type.Object({
   BODY_LIMIT_KB: Int(1024, 'Largest JSON request body, in KiB', 1),
   ENABLE_DOCS: Type.Optional(Type.Boolean({ description: 'Serve /docs; default on except in production' })),
   SHUTDOWN_TIMEOUT_SECONDS: Int(20, 'Longest wait for in-flight requests and jobs on SIGTERM', 1),
+  MAX_EVENT_LOOP_DELAY_MS: Int(1000, 'Event-loop lag above which API requests are shed with 503; 0 disables', 0),
+  DEFAULT_TIME_ZONE: Str('Asia/Seoul', 'IANA time zone of calendar weeks, months and streak days for users without their own'),
 
   DATABASE_URL: Str('', 'PostgreSQL + PostGIS URL; empty runs the embedded PGlite database'),
   DATABASE_ECHO: Bool(false, 'Log every SQL statement (debug level)'),
@@ -63,7 +65,9 @@ export const ConfigSchema = Type.Object({
   STRAVA_CLIENT_SECRET: Str('', 'Strava OAuth client secret'),
   STRAVA_REDIRECT_URI: Str('', 'Redirect URI in the Strava authorize URL (the app expects runcrew://strava-callback)'),
   OPENWEATHER_API_KEY: Str('', 'OpenWeather key; empty serves the documented fallback weather'),
+  OPENWEATHER_BASE_URL: Str('https://api.openweathermap.org', 'OpenWeather API base URL (current weather and air pollution)'),
   MAPBOX_ACCESS_TOKEN: Str('', 'Mapbox token for course thumbnails; empty renders them locally'),
+  MAPBOX_BASE_URL: Str('https://api.mapbox.com', 'Mapbox API base URL (Static Images for course thumbnails)'),
   FCM_SERVICE_ACCOUNT_PATH: Str('', 'Firebase service-account JSON path; empty skips push sending'),
 
   UPLOAD_DIR: Str('./uploads', 'Root folder of local file storage'),
@@ -84,6 +88,8 @@ export const ConfigSchema = Type.Object({
 
   RUN_WORKERS: Bool(true, 'Run background job workers inside the API process'),
   JOB_POLL_SECONDS: Num(2, 'How often idle workers look for jobs', 0.5, 60),
+  RUN_SESSION_EXPIRE_HOURS: Int(12, 'Hours without news after which an active run session is expired', 1),
+  EVENT_REMINDER_MINUTES: Int(60, 'Minutes before an event starts at which its participants get a reminder push', 1),
 
   POSTGRES_DB: Str('runcrew', 'docker compose only: database name'),
   POSTGRES_USER: Str('runcrew', 'docker compose only: database user'),
@@ -99,6 +105,18 @@ export type Config = RawConfig & {
 };
 
 export class ConfigError extends Error {}
+
+/** Whether `name` is a time zone of the IANA database, such as 'Asia/Seoul' or 'UTC'. */
+export function isTimeZone(name: string): boolean {
+  // Newer ICU also accepts offsets such as '+09:00', which PostgreSQL reads as POSIX (sign inverted).
+  if (!/^[A-Za-z]/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const DEFAULT_JWT_SECRET = (ConfigSchema.properties.JWT_SECRET_KEY as TSchema).default as string;
 
@@ -160,8 +178,13 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
     'GOOGLE_JWKS_URL',
     'APPLE_JWKS_URL',
     'APPLE_AUTH_BASE_URL',
+    'OPENWEATHER_BASE_URL',
+    'MAPBOX_BASE_URL',
   ] as const) {
     if (raw[name] && !URL.canParse(raw[name])) throw new ConfigError(`Invalid configuration: ${name} must be an absolute URL`);
+  }
+  if (!isTimeZone(raw.DEFAULT_TIME_ZONE)) {
+    throw new ConfigError(`Invalid configuration: DEFAULT_TIME_ZONE=${JSON.stringify(raw.DEFAULT_TIME_ZONE)} is not an IANA time zone`);
   }
 
   return {

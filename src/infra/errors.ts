@@ -3,6 +3,7 @@
 // 5xx bodies never carry internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { isDatabaseUnavailable } from './db/unavailable.js';
 import { reportServerError } from './sentry.js';
 
 export class AppError extends Error {
@@ -84,7 +85,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
-      if (error.statusCode >= 500) {
+      // 503s (overload, an outage) are expected under stress: logged, not reported one by one.
+      if (error.statusCode === 503) request.log.warn({ code: error.code }, error.message);
+      else if (error.statusCode >= 500) {
         request.log.error({ err: error }, error.message);
         reportServerError(error, request);
       }
@@ -102,6 +105,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return send(reply, error.statusCode, 'BAD_REQUEST', error.message);
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return send(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
     }
     request.log.error({ err: error }, 'unhandled error');
     reportServerError(error, request);

@@ -10,6 +10,7 @@ import { JobQueue } from '../../src/infra/jobs/queue.js';
 import { registerJobs } from '../../src/jobs.js';
 import { createLogger } from '../../src/infra/logging.js';
 import { createStorage } from '../../src/infra/storage/storage.js';
+import { FcmSender } from '../../src/infra/push/fcm.js';
 
 export const usingEmbeddedDb = process.env.TEST_EMBEDDED_DB === '1';
 
@@ -28,6 +29,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
       // Feature tests send many requests from one address; the rate-limit tests set their own limits.
       RATE_LIMIT_PER_MINUTE: '100000',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      // A busy CI machine must not shed a test's requests; test/resilience.test.ts turns it on.
+      MAX_EVENT_LOOP_DELAY_MS: '0',
       ...overrides,
     },
     '/nonexistent/.env',
@@ -70,7 +73,8 @@ export async function createTestApp(
   const logger = createLogger(config, logs);
   const db = await openTestDatabase(config);
   const jobs = new JobQueue(db, logger, { pollSeconds: config.JOB_POLL_SECONDS });
-  const deps = { config, logger, db, jobs, storage: createStorage(config, logger) };
+  const storage = createStorage(config, logger);
+  const deps = { config, logger, db, jobs, storage, push: new FcmSender(config.FCM_SERVICE_ACCOUNT_PATH, logger) };
   registerJobs(deps);
   const app = await buildApp(deps);
   await extend?.(app); // may register jobs of its own on app.deps.jobs
