@@ -1,8 +1,19 @@
 // Every background job, registered by feature. The API process and `npm run worker` both call this
 // before the queue starts: producers find every queue, and a job runs the same code wherever it runs.
 import type { AppDeps } from './app.js';
+import { registerExportJobs } from './features/exports/service.js';
+import { registerThumbnailJobs } from './features/thumbnails/jobs.js';
+import { registerCourseStatsJob } from './features/rankings/stats-jobs.js';
+import { registerSessionExpiry } from './features/runs/expiry.js';
+import { registerPushJob } from './features/notifications/push.js';
+import { registerEventReminders } from './features/events/reminders.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
-  void deps;
+  registerCourseStatsJob(deps);
+  registerSessionExpiry(deps);
+  registerThumbnailJobs(deps);
+  registerExportJobs(deps);
+  registerPushJob(deps);
+  registerEventReminders(deps);
 }

@@ -1,0 +1,177 @@
+// SQL of the leaderboards. The board order is (best_duration_seconds, achieved_at, user_id): equal times go to
+// whoever ran them first and the user id makes the order total, so ranks are unique and consecutive.
+// Ranks come from ranking_time_counts (runners per best time, kept by a trigger; see 0007_rankings.sql),
+// never from counting the whole board.
+import type { Queryable } from '../../infra/db/database.js';
+
+/** A run that may appear on a leaderboard (DECISIONS.md: never Strava data, never an implausible run). */
+export const rankedRun = (alias: string) =>
+  `${alias}.course_completed AND ${alias}.is_plausible AND ${alias}.source <> 'strava' AND ${alias}.course_duration_seconds IS NOT NULL`;
+
+export interface CourseAccess {
+  owner_id: string;
+  is_public: boolean;
+  distance_meters: number;
+}
+
+export async function findCourse(db: Queryable, courseId: string): Promise<CourseAccess | undefined> {
+  const { rows } = await db.query<CourseAccess & Record<string, unknown>>(
+    'SELECT creator_id AS owner_id, is_public, distance_meters FROM courses WHERE id = $1',
+    [courseId],
+  );
+  return rows[0];
+}
+
+export interface RankedRun {
+  runRecordId: string;
+  userId: string;
+  courseId: string;
+  durationSeconds: number;
+  paceSecondsPerKm: number;
+  achievedAt: Date;
+}
+
+/**
+ * Counts the run and keeps the user's best in one statement, so concurrent runs of the same user serialise
+ * on the row and none is lost. A best is replaced by a faster time, or by the same time achieved earlier
+ * (an older run imported later), so the row always equals what rebuildRanking would compute.
+ * Returns whether this run now holds the user's best.
+ */
+export async function upsertRanking(db: Queryable, run: RankedRun): Promise<boolean> {
+  const better = '(excluded.best_duration_seconds, excluded.achieved_at) < (r.best_duration_seconds, r.achieved_at)';
+  const { rows } = await db.query<{ is_best: boolean }>(
+    `INSERT INTO rankings AS r (course_id, user_id, run_record_id, best_duration_seconds, best_pace_seconds_per_km, run_count, achieved_at)
+     VALUES ($1, $2, $3, $4, $5, 1, $6)
+     ON CONFLICT (course_id, user_id) DO UPDATE SET
+       run_count = r.run_count + 1,
+       run_record_id = CASE WHEN ${better} THEN excluded.run_record_id ELSE r.run_record_id END,
+       best_duration_seconds = CASE WHEN ${better} THEN excluded.best_duration_seconds ELSE r.best_duration_seconds END,
+       best_pace_seconds_per_km = CASE WHEN ${better} THEN excluded.best_pace_seconds_per_km ELSE r.best_pace_seconds_per_km END,
+       achieved_at = CASE WHEN ${better} THEN excluded.achieved_at ELSE r.achieved_at END,
+       updated_at = now()
+     RETURNING r.run_record_id IS NOT DISTINCT FROM $3::uuid AS is_best`,
+    [run.courseId, run.userId, run.runRecordId, run.durationSeconds, run.paceSecondsPerKm, run.achievedAt],
+  );
+  return rows[0]!.is_best;
+}
+
+/** Pace over the course in SQL, the same formula as coursePace() in service.ts. */
+const COURSE_PACE = `CASE WHEN c.distance_meters > 0 THEN round(rr.course_duration_seconds * 1000.0 / c.distance_meters)::int
+  ELSE coalesce(rr.avg_pace_seconds_per_km, 0) END`;
+
+/**
+ * Recomputes the user's row from their remaining ranked runs (best: fastest, then earliest finished), or
+ * deletes it when none remain. The row is locked first: this statement then reads, with a fresh snapshot,
+ * every run committed by a concurrent recordRankedRun that held the lock.
+ */
+export async function rebuildRanking(db: Queryable, courseId: string, userId: string): Promise<void> {
+  await db.query('SELECT 1 FROM rankings WHERE course_id = $1 AND user_id = $2 FOR UPDATE', [courseId, userId]);
+  await db.query(
+    `WITH ranked AS (
+       SELECT rr.id, rr.course_duration_seconds, rr.finished_at, ${COURSE_PACE} AS pace
+       FROM run_records rr JOIN courses c ON c.id = rr.course_id
+       WHERE rr.course_id = $1 AND rr.user_id = $2 AND ${rankedRun('rr')}
+     ), best AS (
+       SELECT * FROM ranked ORDER BY course_duration_seconds, finished_at, id LIMIT 1
+     ), upserted AS (
+       INSERT INTO rankings (course_id, user_id, run_record_id, best_duration_seconds, best_pace_seconds_per_km, run_count, achieved_at)
+       SELECT $1, $2, best.id, best.course_duration_seconds, best.pace, (SELECT count(*) FROM ranked), best.finished_at FROM best
+       ON CONFLICT (course_id, user_id) DO UPDATE SET
+         run_record_id = excluded.run_record_id,
+         best_duration_seconds = excluded.best_duration_seconds,
+         best_pace_seconds_per_km = excluded.best_pace_seconds_per_km,
+         run_count = excluded.run_count,
+         achieved_at = excluded.achieved_at,
+         updated_at = now()
+     )
+     DELETE FROM rankings WHERE course_id = $1 AND user_id = $2 AND NOT EXISTS (SELECT 1 FROM best)`,
+    [courseId, userId],
+  );
+}
+
+export interface RankRow {
+  rank: number | null;
+  total_runners: number;
+  best_duration_seconds: number | null;
+  best_pace_seconds_per_km: number | null;
+}
+
+/**
+ * The user's rank and the number of runners on the course. Rank = 1 + runners with a faster best time
+ * (summed from ranking_time_counts) + runners with the same time achieved before (index range on
+ * idx_rankings_board, as small as the number of equal times). One row, even when the user has no entry.
+ */
+export async function rankOf(db: Queryable, courseId: string, userId: string): Promise<RankRow> {
+  const { rows } = await db.query<RankRow & Record<string, unknown>>(
+    `SELECT t.total AS total_runners, r.best_duration_seconds, r.best_pace_seconds_per_km,
+       CASE WHEN r.user_id IS NOT NULL THEN 1 + t.before + (
+         SELECT count(*) FROM rankings o
+         WHERE o.course_id = $1 AND o.best_duration_seconds = r.best_duration_seconds
+           AND (o.achieved_at, o.user_id) < (r.achieved_at, r.user_id)) END AS rank
+     FROM (SELECT 1) one
+     LEFT JOIN rankings r ON r.course_id = $1 AND r.user_id = $2
+     CROSS JOIN LATERAL (
+       SELECT coalesce(sum(h.runners) FILTER (WHERE h.best_duration_seconds < r.best_duration_seconds), 0) AS before,
+              coalesce(sum(h.runners), 0) AS total
+       FROM ranking_time_counts h WHERE h.course_id = $1) t`,
+    [courseId, userId],
+  );
+  return rows[0]!;
+}
+
+export interface BoardRow {
+  user_id: string;
+  nickname: string | null;
+  avatar_url: string | null;
+  best_duration_seconds: number;
+  best_pace_seconds_per_km: number;
+  run_count: number;
+  achieved_at: Date;
+}
+
+/**
+ * `limit` entries from position `offset` (0-based). The first best time on the page is found by a running
+ * sum over ranking_time_counts; from there the index is read in board order, skipping only the equal
+ * times that belong to the previous page. Deep pages cost no more than the first.
+ */
+export async function boardPage(db: Queryable, courseId: string, offset: number, limit: number): Promise<BoardRow[]> {
+  const { rows } = await db.query<BoardRow & Record<string, unknown>>(
+    `WITH start AS (
+       SELECT best_duration_seconds, before FROM (
+         SELECT best_duration_seconds, runners, sum(runners) OVER (ORDER BY best_duration_seconds) - runners AS before
+         FROM ranking_time_counts WHERE course_id = $1
+       ) h
+       WHERE before + runners > $2
+       ORDER BY best_duration_seconds LIMIT 1
+     )
+     SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
+     FROM rankings r JOIN users u ON u.id = r.user_id
+     WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
+     ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id
+     OFFSET (SELECT $2 - before FROM start) LIMIT $3`,
+    [courseId, offset, limit],
+  );
+  return rows;
+}
+
+export interface BestRunRow {
+  id: string;
+  duration_seconds: number;
+  avg_pace_seconds_per_km: number | null;
+  finished_at: Date;
+}
+
+/** The user's fastest completed run on the course, any source (their own Strava runs included). */
+export async function bestRun(db: Queryable, courseId: string, userId: string): Promise<BestRunRow | undefined> {
+  const { rows } = await db.query<BestRunRow & Record<string, unknown>>(
+    `SELECT rr.id, coalesce(rr.course_duration_seconds, rr.duration_seconds) AS duration_seconds,
+       CASE WHEN rr.course_duration_seconds IS NULL THEN rr.avg_pace_seconds_per_km ELSE ${COURSE_PACE} END AS avg_pace_seconds_per_km,
+       rr.finished_at
+     FROM run_records rr JOIN courses c ON c.id = rr.course_id
+     WHERE rr.course_id = $1 AND rr.user_id = $2 AND rr.course_completed
+     ORDER BY coalesce(rr.course_duration_seconds, rr.duration_seconds), rr.finished_at, rr.id
+     LIMIT 1`,
+    [courseId, userId],
+  );
+  return rows[0];
+}

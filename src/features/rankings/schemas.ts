@@ -1,0 +1,61 @@
+// Request and response schemas of the leaderboard routes (API.md §7, DECISIONS M2).
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from '../users/schemas.js';
+
+export const CourseId = Type.Object({ course_id: Type.String({ format: 'uuid' }) });
+
+/** No defaults here: which keys were given decides the response shape (M2). */
+export const RankingsQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: '0-based page; with page or per_page the answer is the envelope' })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Entries per page (default 20)' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Replaces per_page; alone it answers a bare array of the top entries' })),
+});
+export type RankingsQuery = Static<typeof RankingsQuery>;
+
+const DateTime = Type.String({ format: 'date-time' });
+
+export const RankingEntry = Type.Object({
+  rank: Type.Integer({ minimum: 1, description: 'Unique: equal times go to whoever achieved them first' }),
+  user: Type.Object({ id: Type.String({ format: 'uuid' }), nickname: Nullable(Type.String()), avatar_url: Nullable(Type.String()) }),
+  best_duration_seconds: Type.Integer(),
+  best_pace_seconds_per_km: Type.Integer(),
+  run_count: Type.Integer(),
+  achieved_at: DateTime,
+});
+export type RankingEntry = Static<typeof RankingEntry>;
+
+export const RankingsPage = Type.Object({
+  data: Type.Array(RankingEntry),
+  my_ranking: Nullable(
+    Type.Object({ rank: Type.Integer(), best_duration_seconds: Type.Integer(), best_pace_seconds_per_km: Type.Integer() }),
+  ),
+  total_runners: Type.Integer(),
+});
+export type RankingsPage = Static<typeof RankingsPage>;
+
+export const Rankings = Type.Union([Type.Array(RankingEntry), RankingsPage], {
+  description: '`?limit=N` alone: a bare array of the top N entries; otherwise the envelope',
+});
+export type Rankings = Static<typeof Rankings>;
+
+export const MyRanking = Type.Object({
+  rank: Nullable(Type.Integer()),
+  best_duration_seconds: Nullable(Type.Integer()),
+  total_runners: Type.Integer(),
+  percentile: Nullable(Type.Number({ description: 'rank / total_runners × 100, one decimal; smaller is better' })),
+});
+export type MyRanking = Static<typeof MyRanking>;
+
+export const MyBest = Type.Union(
+  [
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      duration_seconds: Type.Integer({ description: 'Time from the course start to its finish within the run' }),
+      avg_pace_seconds_per_km: Nullable(Type.Integer()),
+      finished_at: DateTime,
+    }),
+    Type.Null(),
+  ],
+  { description: 'The caller’s fastest completed run on the course (their own Strava runs included), or null' },
+);
+export type MyBest = Static<typeof MyBest>;
