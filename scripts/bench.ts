@@ -6,13 +6,16 @@
 import pg from 'pg';
 import { BENCH_DATABASE_URL, prepareDatabase, seedOnce } from './bench/database.js';
 import { measureHttp, measureSql, type Figures } from './bench/measure.js';
-import { seedCourses } from './bench/seed.js';
-import { startBenchServer } from './bench/server.js';
+import { seedCourses, seedLeaderboard } from './bench/seed.js';
+import { BENCH_JWT_SECRET, startBenchServer } from './bench/server.js';
 import { NEARBY_SQL } from '../src/features/courses/queries.js';
+import { rankings } from '../src/features/rankings/service.js';
+import { issueAccessToken } from '../src/features/auth/access-token.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const COURSES = Number(process.env.BENCH_COURSES ?? 1_000_000);
+const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 100_000);
 
 interface Row {
   name: string;
@@ -35,6 +38,17 @@ function print(rows: Row[]): void {
   }
 }
 
+/** The seeded leaderboard course and 1,000 of its runners with access tokens. */
+async function leaderboardFixture(pool: pg.Pool): Promise<{ courseId: string; runners: { id: string; token: string }[] }> {
+  const { rows } = await pool.query<{ course_id: string; user_id: string }>(
+    `SELECT r.course_id, r.user_id FROM rankings r JOIN courses c ON c.id = r.course_id
+      WHERE c.title = 'Bench leaderboard' ORDER BY random() LIMIT 1000`,
+  );
+  const config = { JWT_SECRET_KEY: BENCH_JWT_SECRET, JWT_ALGORITHM: 'HS256' as const, ACCESS_TOKEN_EXPIRE_MINUTES: 120 };
+  const runners = await Promise.all(rows.map(async (r) => ({ id: r.user_id, token: await issueAccessToken(config, r.user_id) })));
+  return { courseId: rows[0]!.course_id, runners };
+}
+
 // A random point over the seeded area (South Korea).
 const randomPoint = () => ({ lng: 126.3 + Math.random() * 3.0, lat: 34.6 + Math.random() * 3.4 });
 
@@ -44,6 +58,8 @@ async function main(): Promise<void> {
   try {
     const seeded = await seedOnce(pool, `courses:${COURSES}`, () => seedCourses(pool, COURSES));
     console.log(seeded ? `seeded ${COURSES} courses` : `reusing ${COURSES} seeded courses`);
+    await seedOnce(pool, `leaderboard:${RUNNERS}`, async () => void (await seedLeaderboard(pool, RUNNERS)));
+    const board = await leaderboardFixture(pool);
 
     const server = await startBenchServer(BENCH_DATABASE_URL, CONNECTIONS);
     const rows: Row[] = [];
@@ -62,6 +78,23 @@ async function main(): Promise<void> {
         await client.query(NEARBY_SQL, [p.lng, p.lat, 5000, 20]);
       });
       rows.push({ name: `nearby 5 km, 20 of ${COURSES} courses`, http: nearbyHttp, sql: nearbySql, target: 'p99 <= 20 ms, >= 70% of ceiling' });
+
+      // A page of the board (anywhere in the first 100 pages) with the caller's own rank, for a random runner.
+      const pick = () => ({ page: Math.floor(Math.random() * 100), runner: board.runners[Math.floor(Math.random() * board.runners.length)]! });
+      const boardHttp = await measureHttp({
+        url: server.url,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        request: () => {
+          const { page, runner } = pick();
+          return { path: `/api/v1/courses/${board.courseId}/rankings?page=${page}&per_page=20`, headers: { authorization: `Bearer ${runner.token}` } };
+        },
+      });
+      const boardSql = await measureSql(pool, CONNECTIONS, SECONDS, async (client) => {
+        const { page, runner } = pick();
+        await rankings(client, board.courseId, runner.id, { page, per_page: 20 });
+      });
+      rows.push({ name: `leaderboard page + my rank, ${RUNNERS} runners`, http: boardHttp, sql: boardSql, target: 'p99 <= 10 ms, >= 70% of ceiling' });
     } finally {
       await server.stop();
     }

@@ -15,8 +15,8 @@ export async function seedCourses(db: pg.Pool, count: number): Promise<void> {
     [count],
   );
   await db.query(`INSERT INTO course_stats (course_id) SELECT id FROM courses ON CONFLICT DO NOTHING`);
-  await db.query('ANALYZE courses');
-  await db.query('ANALYZE course_stats');
+  await db.query('VACUUM ANALYZE courses');
+  await db.query('VACUUM ANALYZE course_stats');
 }
 
 /** One course with `runners` users on its leaderboard (distinct times, some ties broken by date). */
@@ -36,6 +36,7 @@ export async function seedLeaderboard(db: pg.Pool, runners: number): Promise<str
        FROM users u WHERE u.nickname LIKE 'br%'`,
     [courseId],
   );
-  await db.query('ANALYZE rankings');
+  await db.query('VACUUM ANALYZE rankings');
+  await db.query('VACUUM ANALYZE ranking_time_counts');
   return courseId;
 }
