@@ -7,6 +7,7 @@ import { Database } from './infra/db/database.js';
 import { migrate } from './infra/db/migrate.js';
 import { JobQueue } from './infra/jobs/queue.js';
 import { createStorage } from './infra/storage/storage.js';
+import { FcmSender } from './infra/push/fcm.js';
 import { registerJobs } from './jobs.js';
 
 export interface Runtime {
@@ -31,7 +32,14 @@ export async function openRuntime(config: Config, logger: Logger, { workers }: {
   };
   try {
     await migrate(db, logger);
-    const deps: AppDeps = { config, logger, db, jobs, storage: createStorage(config, logger) };
+    const deps: AppDeps = {
+      config,
+      logger,
+      db,
+      jobs,
+      storage: createStorage(config, logger),
+      push: new FcmSender(config.FCM_SERVICE_ACCOUNT_PATH, logger),
+    };
     registerJobs(deps);
     await jobs.start({ workers });
     return { deps, close };

@@ -38,6 +38,8 @@ export interface QueueOptions {
 export interface EnqueueOptions {
   /** Deduplication key; needs a queue whose policy is not 'standard'. */
   singletonKey?: string;
+  /** The job waits until then (e.g. a rate-limited upstream's next window). */
+  startAfter?: Date;
 }
 
 const DEFAULTS: Required<QueueOptions> = {
@@ -53,11 +55,19 @@ interface Registration {
   handler: JobHandler<never>;
 }
 
+interface Periodic {
+  name: string;
+  intervalMs: number;
+  task: () => Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
 export class JobQueue {
   private readonly queues = new Map<string, Registration>();
   private boss: PgBoss | undefined;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private workerNames: string[] = [];
+  private readonly periodic: Periodic[] = [];
   private readonly inFlightSql = new Set<Promise<unknown>>();
   private readonly inFlightJobs = new Set<Promise<unknown>>();
 
@@ -75,6 +85,16 @@ export class JobQueue {
   }
 
   /**
+   * Runs `task` in the processes that run workers: right after start, then `intervalMs` after each run ends
+   * (runs never overlap); a failure is logged. stop() cancels it and waits for a running task as for a running
+   * job. For idempotent housekeeping (several workers may each run it): pg-boss's own cron scheduler is off.
+   */
+  every(name: string, intervalMs: number, task: () => Promise<void>): void {
+    if (this.state !== 'new') throw new Error(`Periodic task ${name} registered after start()`);
+    this.periodic.push({ name, intervalMs, task });
+  }
+
+  /**
    * Adds a job in the caller's transaction (or on the Database for a job of its own): it becomes
    * visible to workers when that transaction commits, and vanishes if it rolls back.
    * Returns the job id, or null when a waiting job with the same singletonKey made it redundant.
@@ -88,6 +108,7 @@ export class JobQueue {
     }
     return this.boss.send(name, data, {
       singletonKey: options.singletonKey,
+      startAfter: options.startAfter,
       db: { executeSql: (text, values) => tx.query(text, values) },
     });
   }
@@ -114,6 +135,7 @@ export class JobQueue {
       if (workers) {
         for (const [name, { handler }] of this.queues) await this.work(boss, name, handler);
         this.workerNames = [...this.queues.keys()];
+        for (const p of this.periodic) this.schedule(p, 0);
       }
     } catch (err) {
       await this.stop(0);
@@ -129,6 +151,7 @@ export class JobQueue {
     const boss = this.boss;
     if (!boss || this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
+    for (const p of this.periodic) clearTimeout(p.timer);
     const deadline = Date.now() + timeoutMs;
     for (const name of this.workerNames) await boss.offWork(name);
     await this.settle(deadline, true);
@@ -148,6 +171,17 @@ export class JobQueue {
       this.track(this.inFlightJobs, run);
       await run;
     });
+  }
+
+  private schedule(p: Periodic, delayMs: number): void {
+    p.timer = setTimeout(() => {
+      const run = p.task().catch((err: unknown) => this.logger.error({ err, task: p.name }, 'periodic task failed'));
+      this.track(this.inFlightJobs, run);
+      void run.then(() => {
+        if (this.state === 'running') this.schedule(p, p.intervalMs);
+      });
+    }, delayMs);
+    p.timer.unref();
   }
 
   private async runJob(handler: JobHandler<never>, job: Job<never>, retryLimit: number): Promise<void> {
