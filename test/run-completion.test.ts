@@ -155,6 +155,37 @@ describe('run completion', () => {
     assert.ok(Math.abs(row.course_duration_seconds! - share) <= 15, `${row.course_duration_seconds} vs ${share.toFixed(0)}`);
   });
 
+  it('credits a run that completes two courses with the longer one', async () => {
+    const [owner, runner] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    const spot = freshSpot();
+    const whole = await insertCourse(t.db, owner.id, course(shifted(COURSE, spot), 10));
+    // The first 500 m of the same route, as a course of its own (its start gate is the same).
+    const part = await insertCourse(t.db, owner.id, course(shifted([[0, 0], [500, 0]], spot), 10));
+    const sim = run(shifted(RUN_PATH, spot), 3, 11);
+    const res = await complete(runner, await startSession(runner, sim.points), completionOf(sim.points));
+    assert.equal(res.statusCode, 201, res.body);
+    const row = await runRow(res.json().run_record_id);
+    assert.equal(row.course_id, whole);
+    assert.notEqual(row.course_id, part);
+  });
+
+  it('keeps a ranked run when the course creator deletes their account', async () => {
+    const [owner, runner] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    const { courseId, path } = await setting(owner);
+    const sim = run(path, 3, 12);
+    const res = await complete(runner, await startSession(runner, sim.points, courseId), completionOf(sim.points));
+    assert.equal(res.statusCode, 201, res.body);
+    assert.ok((await runRow(res.json().run_record_id)).course_duration_seconds);
+
+    const deleted = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: owner.auth });
+    assert.equal(deleted.statusCode, 204, deleted.body);
+    const row = await runRow(res.json().run_record_id);
+    assert.equal(row.course_id, null);
+    assert.equal(row.course_duration_seconds, null);
+    assert.equal(row.course_started_at, null);
+    assert.equal(await rankingRow(courseId, runner.id), undefined);
+  });
+
   it('does not complete a course run in the opposite direction', async () => {
     const [owner, runner] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
     const { courseId, path } = await setting(owner);

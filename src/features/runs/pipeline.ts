@@ -63,9 +63,15 @@ function outcome(course: Candidate, m: CourseMatch): q.CourseOutcome {
 }
 
 /**
- * The chosen course if the run completed it; otherwise the completed candidate with the fastest start-to-finish
- * time; otherwise the chosen course as attempted but not completed; otherwise no course.
+ * The chosen course if the run completed it; otherwise the longest completed candidate (a 10 km run through a
+ * 1 km segment is credited with the 10 km course), the faster one on equal lengths; otherwise the chosen course
+ * as attempted but not completed; otherwise no course.
  */
+function longerOrFaster(course: Candidate, match: CourseMatch, best: { course: Candidate; match: CourseMatch }): boolean {
+  if (course.distanceMeters !== best.course.distanceMeters) return course.distanceMeters > best.course.distanceMeters;
+  return match.elapsed_seconds! < best.match.elapsed_seconds!;
+}
+
 async function judgeCourses(
   tx: Queryable,
   runRecordId: string,
@@ -83,7 +89,7 @@ async function judgeCourses(
     if (course.chosen) {
       if (match.completed) return { course, match };
       chosen = { course, match };
-    } else if (match.completed && (!best || match.elapsed_seconds! < best.match.elapsed_seconds!)) {
+    } else if (match.completed && (!best || longerOrFaster(course, match, best))) {
       best = { course, match };
     }
   }
