@@ -186,6 +186,52 @@ describe('run completion', () => {
     assert.equal(await rankingRow(courseId, runner.id), undefined);
   });
 
+  it('tells the dethroned leader, once, when a faster run takes first place', async () => {
+    const [owner, leader, challenger] = [await createUser(t.db, t.config), await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    await t.db.query("INSERT INTO device_tokens (user_id, device_token, platform) VALUES ($1, $2, 'ios')", [leader.id, `tok-${leader.id}`]);
+    const { courseId, path } = await setting(owner);
+    const slow = run(path, 2.5, 13);
+    assert.equal((await complete(leader, await startSession(leader, slow.points, courseId), completionOf(slow.points))).statusCode, 201);
+    const fast = run(path, 4, 14);
+    const res = await complete(challenger, await startSession(challenger, fast.points, courseId), completionOf(fast.points));
+    assert.equal(res.json().ranking.rank, 1);
+    const pushes = async (userId: string) =>
+      (await t.db.query("SELECT cause_key FROM push_notifications WHERE user_id = $1 AND kind = 'ranking_first_place_lost'", [userId])).rows;
+    assert.deepEqual(await pushes(leader.id), [{ cause_key: `${courseId}:${res.json().run_record_id}` }]);
+    assert.deepEqual(await pushes(challenger.id), []);
+  });
+
+  it('moves the progress of an event the runner joined', async () => {
+    const [creator, runner] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    const now = Date.now();
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: creator.auth,
+      payload: {
+        title: 'Morning 5k',
+        starts_at: new Date(now - 3 * 3600_000).toISOString(),
+        ends_at: new Date(now + 3600_000).toISOString(),
+        target_runs: 1,
+        center_lat: 37.5,
+        center_lng: 127,
+      },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const eventId = created.json().id;
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/events/${eventId}/join`, headers: runner.auth })).statusCode, 201);
+
+    const { path } = await setting(creator);
+    const sim = run(path, 3, 15);
+    const res = await complete(runner, await startSession(runner, sim.points), completionOf(sim.points));
+    assert.equal(res.statusCode, 201, res.body);
+    const { rows } = await t.db.query<{ progress_runs: number; progress_distance_meters: number; completed: boolean }>(
+      'SELECT progress_runs, progress_distance_meters, completed FROM event_participants WHERE event_id = $1 AND user_id = $2',
+      [eventId, runner.id],
+    );
+    assert.deepEqual(rows[0], { progress_runs: 1, progress_distance_meters: (await runRow(res.json().run_record_id)).distance_meters, completed: true });
+  });
+
   it('does not complete a course run in the opposite direction', async () => {
     const [owner, runner] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
     const { courseId, path } = await setting(owner);

@@ -1,7 +1,7 @@
 // What happens to every finished run, whatever its source (app completion, recovery, GPX/FIT/TCX and Strava
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
-// decides for every run), check it is plausible, rank it, update the runner's counters and queue the course
-// statistics.
+// decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
+// progress, update the runner's counters and queue the course statistics.
 import type { AppDeps } from '../../app.js';
 import { isTimeZone } from '../../infra/config.js';
 import type { Queryable } from '../../infra/db/database.js';
@@ -12,7 +12,9 @@ import { prepareRun } from '../matching/track.js';
 import { coursePace, recordRankedRun, type RankedRunResult } from '../rankings/service.js';
 import { enqueueCourseStats } from '../rankings/stats-jobs.js';
 import { currentStreakDays } from '../stats/service.js';
+import { applyRunToEvents } from '../events/progress.js';
 import { findCandidates, type Candidate } from './candidates.js';
+import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
 import { lineStringWkb } from './wkb.js';
 
@@ -113,6 +115,7 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
   if (judged && course) {
     // Strava's terms keep its data off leaderboards; implausible runs never rank.
     if (course.course_completed && plausibility.plausible && input.source !== 'strava') {
+      const previousLeader = await currentLeader(tx, course.course_id);
       ranking = await recordRankedRun(tx, {
         runRecordId,
         userId: input.userId,
@@ -121,9 +124,23 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
         paceSecondsPerKm: coursePace(course.course_duration_seconds!, judged.course.distanceMeters),
         achievedAt: input.values.finished_at,
       });
+      if (ranking.rank === 1) {
+        await notifyFirstPlaceLost(deps, tx, { previousLeader, newLeader: input.userId, courseId: course.course_id, runRecordId });
+      }
     }
     await q.setCourseOutcome(tx, runRecordId, course, ranking?.rank ?? null);
   }
+
+  await applyRunToEvents(tx, {
+    userId: input.userId,
+    runRecordId,
+    distanceMeters: input.values.distance_meters,
+    startedAt: input.values.started_at,
+    finishedAt: input.values.finished_at,
+    courseId: course?.course_id ?? null,
+    courseCompleted: course?.course_completed ?? false,
+    source: input.source,
+  });
 
   const totals = await q.addRunToUser(tx, input.userId, input.values.distance_meters);
   const zone = totals.time_zone && isTimeZone(totals.time_zone) ? totals.time_zone : deps.config.DEFAULT_TIME_ZONE;
