@@ -4,6 +4,10 @@
 // driver at the same concurrency (the ceiling), and prints both with their ratio and the target.
 // BENCH_SECONDS (default 10) and BENCH_CONNECTIONS (default 10) tune the runs.
 import pg from 'pg';
+import pino from 'pino';
+import { registerJobs } from '../src/jobs.js';
+import { createStorage } from '../src/infra/storage/storage.js';
+import { FcmSender } from '../src/infra/push/fcm.js';
 import { BENCH_DATABASE_URL, prepareDatabase, seedOnce } from './bench/database.js';
 import { measureHttp, measureSql, type Figures } from './bench/measure.js';
 import { seedCourses, seedLeaderboard } from './bench/seed.js';
@@ -11,6 +15,12 @@ import { BENCH_JWT_SECRET, startBenchServer } from './bench/server.js';
 import { NEARBY_SQL } from '../src/features/courses/queries.js';
 import { rankings } from '../src/features/rankings/service.js';
 import { issueAccessToken } from '../src/features/auth/access-token.js';
+import { completeRun } from '../src/features/runs/service.js';
+import type { CompleteBody } from '../src/features/runs/schemas.js';
+import { loadConfig } from '../src/infra/config.js';
+import { Database } from '../src/infra/db/database.js';
+import { JobQueue } from '../src/infra/jobs/queue.js';
+import { completionFixture, newSessions, seedCompletion } from './bench/completion.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -38,6 +48,62 @@ function print(rows: Row[]): void {
   }
 }
 
+/**
+ * Completing a 60-minute run: throughput with CONNECTIONS clients, and the median one at a time (server time plus
+ * loopback). The ceiling is the same completion (matching, ranking, counters, jobs) called straight on the driver.
+ */
+async function completionCases(url: string, pool: pg.Pool, f: Awaited<ReturnType<typeof completionFixture>>): Promise<Row[]> {
+  const jwt = { JWT_SECRET_KEY: BENCH_JWT_SECRET, JWT_ALGORITHM: 'HS256' as const, ACCESS_TOKEN_EXPIRE_MINUTES: 120 };
+  const tokens = new Map(await Promise.all(f.runners.map(async (id) => [id, await issueAccessToken(jwt, id)] as const)));
+  const bodyText = JSON.stringify(f.body);
+  const config = loadConfig({ DATABASE_URL: BENCH_DATABASE_URL, DEFAULT_TIME_ZONE: 'Asia/Seoul' }, '/nonexistent/.env');
+  const logger = pino({ level: 'warn' });
+  const db = await Database.open({ url: BENCH_DATABASE_URL, dataDir: '', poolMax: CONNECTIONS, logger });
+  const jobs = new JobQueue(db, logger, { pollSeconds: 60 });
+  registerJobs({ config, logger, db, jobs, storage: createStorage(config, logger), push: new FcmSender('', logger) });
+  await jobs.start({ workers: false });
+  try {
+    // Every request completes a session of its own (a repeated completion would only replay the stored answer):
+    // more sessions than the fastest rate could use.
+    const enough = (seconds: number) => Math.ceil(seconds * 500);
+    const http = async (connections: number, seconds: number) => {
+      const sessions = await newSessions(pool, f, enough(seconds));
+      let next = 0;
+      return measureHttp({
+        url,
+        connections,
+        seconds,
+        expectStatus: 201,
+        request: () => {
+          const s = sessions[next++ % sessions.length]!;
+          return {
+            path: `/api/v1/runs/sessions/${s.id}/complete`,
+            method: 'POST',
+            headers: { authorization: `Bearer ${tokens.get(s.userId)}`, 'content-type': 'application/json' },
+            body: bodyText,
+          };
+        },
+      });
+    };
+    const direct = async (connections: number, seconds: number) => {
+      const sessions = await newSessions(pool, f, enough(seconds));
+      let next = 0;
+      return measureSql(pool, connections, seconds, async () => {
+        const s = sessions[next++ % sessions.length]!;
+        await completeRun({ db, jobs, config }, s.userId, s.id, JSON.parse(bodyText) as CompleteBody);
+      });
+    };
+    const name = 'complete 3,600-point run, 10 candidates';
+    return [
+      { name: `${name} (${CONNECTIONS} at once)`, http: await http(CONNECTIONS, SECONDS), sql: await direct(CONNECTIONS, SECONDS), target: '>= 100 completions/s' },
+      { name: `${name} (one at a time)`, http: await http(1, SECONDS), sql: await direct(1, SECONDS), target: 'median <= 30 ms' },
+    ];
+  } finally {
+    await jobs.stop(0);
+    await db.close();
+  }
+}
+
 /** The seeded leaderboard course and 1,000 of its runners with access tokens. */
 async function leaderboardFixture(pool: pg.Pool): Promise<{ courseId: string; runners: { id: string; token: string }[] }> {
   const { rows } = await pool.query<{ course_id: string; user_id: string }>(
@@ -60,6 +126,8 @@ async function main(): Promise<void> {
     console.log(seeded ? `seeded ${COURSES} courses` : `reusing ${COURSES} seeded courses`);
     await seedOnce(pool, `leaderboard:${RUNNERS}`, async () => void (await seedLeaderboard(pool, RUNNERS)));
     const board = await leaderboardFixture(pool);
+    await seedOnce(pool, 'completion:v1', () => seedCompletion(pool));
+    const completion = await completionFixture(pool);
 
     const server = await startBenchServer(BENCH_DATABASE_URL, CONNECTIONS);
     const rows: Row[] = [];
@@ -95,6 +163,7 @@ async function main(): Promise<void> {
         await rankings(client, board.courseId, runner.id, { page, per_page: 20 });
       });
       rows.push({ name: `leaderboard page + my rank, ${RUNNERS} runners`, http: boardHttp, sql: boardSql, target: 'p99 <= 10 ms, >= 70% of ceiling' });
+      rows.push(...(await completionCases(server.url, pool, completion)));
     } finally {
       await server.stop();
     }
