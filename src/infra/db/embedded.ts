@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { postgis } from '@electric-sql/pglite-postgis';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -18,7 +19,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(resolve(dataDir), { recursive: true });
-  const db = await PGlite.create(inMemory ? 'memory://' : resolve(dataDir), { extensions: { postgis } });
+  const db = await PGlite.create(inMemory ? 'memory://' : resolve(dataDir), { extensions: { postgis, pg_trgm } });
 
   // pg looks for `<host>/.s.PGSQL.<port>` when host is a directory.
   const socketDir = mkdtempSync(join(tmpdir(), 'runcrew-pg-'));
