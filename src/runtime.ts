@@ -9,6 +9,7 @@ import { JobQueue } from './infra/jobs/queue.js';
 import { createStorage } from './infra/storage/storage.js';
 import { FcmSender } from './infra/push/fcm.js';
 import { registerJobs } from './jobs.js';
+import { closeParsePool } from './features/imports/parse-pool.js';
 
 export interface Runtime {
   deps: AppDeps;
@@ -28,6 +29,7 @@ export async function openRuntime(config: Config, logger: Logger, { workers }: {
   const close = async (deadline: number) => {
     // A moment is kept back to close the pool.
     await jobs.stop(Math.max(0, deadline - Date.now() - 1000));
+    await closeParsePool();
     await db.close();
   };
   try {

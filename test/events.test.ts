@@ -452,6 +452,41 @@ describe('events', () => {
       assert.deepEqual(await progress(ev, runner!.id), { progress_distance_meters: 6000, progress_runs: 6, completed: true });
       assert.deepEqual(await progress(cancelled, runner!.id), { progress_distance_meters: 0, progress_runs: 0, completed: false });
     });
+
+    it('takes a deleted run back out of the events it counted for', async () => {
+      const [runner] = await users(1);
+      const ev = await insertEvent({ startsAt: fromNow(-2 * HOUR), endsAt: fromNow(2 * HOUR), targetDistance: 5000, targetRuns: 2 });
+      const distanceOnly = await insertEvent({ startsAt: fromNow(-2 * HOUR), endsAt: fromNow(2 * HOUR), targetDistance: 2000 });
+      await joinDb(ev, runner!.id);
+      await joinDb(distanceOnly, runner!.id);
+      const first = await run(runner!.id, { finishedAt: fromNow(-HOUR), distanceMeters: 3000 });
+      const second = await run(runner!.id, { finishedAt: fromNow(-HOUR), distanceMeters: 2500 });
+      // Counted nowhere (finished before both events): deleting it moves nothing.
+      const outside = await run(runner!.id, { finishedAt: fromNow(-3 * HOUR), distanceMeters: 9000 });
+      assert.deepEqual(await progress(ev, runner!.id), { progress_distance_meters: 5500, progress_runs: 2, completed: true });
+      const contributions = async (runId: string) =>
+        (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_run_contributions WHERE run_record_id = $1', [runId])).rows[0]!.n;
+      assert.equal(await contributions(second.full.runRecordId), 2);
+
+      const del = (runId: string) => call('DELETE', `/runs/${runId}`, runner);
+      assert.equal((await del(outside.full.runRecordId)).statusCode, 204);
+      assert.deepEqual(await progress(ev, runner!.id), { progress_distance_meters: 5500, progress_runs: 2, completed: true });
+
+      assert.equal((await del(second.full.runRecordId)).statusCode, 204);
+      assert.deepEqual(await progress(ev, runner!.id), { progress_distance_meters: 3000, progress_runs: 1, completed: false });
+      // Still over its 2,000 m target.
+      assert.deepEqual(await progress(distanceOnly, runner!.id), { progress_distance_meters: 3000, progress_runs: 1, completed: true });
+      assert.equal(await contributions(second.full.runRecordId), 0);
+      const mine = (await call('GET', `/events/${ev}`, runner)).json().my_progress;
+      assert.deepEqual([mine.progress_distance_meters, mine.progress_runs, mine.completed], [3000, 1, false]);
+
+      assert.equal((await del(first.full.runRecordId)).statusCode, 204);
+      assert.deepEqual(await progress(ev, runner!.id), { progress_distance_meters: 0, progress_runs: 0, completed: false });
+      assert.deepEqual(await progress(distanceOnly, runner!.id), { progress_distance_meters: 0, progress_runs: 0, completed: false });
+      assert.equal(await contributions(first.full.runRecordId), 0);
+      // Deleting it again is a 404 and changes nothing.
+      assert.equal((await del(first.full.runRecordId)).statusCode, 404);
+    });
   });
 
   describe('reminders', () => {

@@ -55,3 +55,27 @@ export async function applyRunToEvents(tx: Queryable, run: FinishedRun): Promise
   );
   return rows;
 }
+
+/**
+ * Takes a deleted run back out of every event it counted for: subtracts its distance and one run, re-evaluates
+ * `completed` against the targets, and deletes its contribution rows. Called in the deleting transaction before the
+ * run row goes (its contributions cascade away with it, and with them what to subtract). Returns the progress moved.
+ */
+export async function removeRunFromEvents(tx: Queryable, runRecordId: string): Promise<EventProgress[]> {
+  const { rows } = await tx.query<EventProgress>(
+    `WITH removed AS (
+       DELETE FROM event_run_contributions WHERE run_record_id = $1
+       RETURNING event_id, user_id, distance_meters
+     )
+     UPDATE event_participants p
+        SET progress_distance_meters = GREATEST(0, p.progress_distance_meters - r.distance_meters),
+            progress_runs = GREATEST(0, p.progress_runs - 1),
+            completed = (e.target_distance_meters IS NULL OR p.progress_distance_meters - r.distance_meters >= e.target_distance_meters)
+                        AND (e.target_runs IS NULL OR p.progress_runs - 1 >= e.target_runs)
+       FROM removed r JOIN events e ON e.id = r.event_id
+      WHERE p.event_id = r.event_id AND p.user_id = r.user_id
+      RETURNING p.event_id, p.progress_distance_meters, p.progress_runs, p.completed`,
+    [runRecordId],
+  );
+  return rows;
+}

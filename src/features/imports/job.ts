@@ -5,11 +5,8 @@ import type { Logger } from 'pino';
 import type { AppDeps } from '../../app.js';
 import { AppError } from '../../infra/errors.js';
 import { finishRun } from '../runs/pipeline.js';
-import { buildRun, type BuiltRun } from './activity.js';
-import { parseFit } from './parse/fit.js';
-import { parseGpx } from './parse/gpx.js';
-import { parseTcx } from './parse/tcx.js';
-import { ImportFileError, type ParsedActivity } from './parse/types.js';
+import type { BuiltRun } from './activity.js';
+import { parsePool } from './parse-pool.js';
 import * as q from './queries.js';
 
 export const IMPORT_FILE_JOB = 'import-file';
@@ -22,21 +19,15 @@ export interface ImportFileJob {
   importId: string;
 }
 
-type Deps = Pick<AppDeps, 'db' | 'jobs' | 'config' | 'storage'>;
-
-const PARSERS: Record<'gpx_upload' | 'fit_upload' | 'tcx_upload', (bytes: Buffer) => ParsedActivity> = {
-  gpx_upload: parseGpx,
-  fit_upload: parseFit,
-  tcx_upload: parseTcx,
-};
+type Deps = Pick<AppDeps, 'db' | 'jobs' | 'config' | 'storage' | 'logger'>;
 
 /**
  * The activity in the stored file, or the message saying why it cannot be imported. Whatever goes wrong while
- * reading a file happens again on every attempt, so it fails the import rather than being retried.
+ * reading a file happens again on every attempt, so it fails the import rather than being retried (a shutdown
+ * during the read throws, and the job is retried).
  */
 async function readActivity(deps: Deps, log: Logger, source: q.ImportSource, fileKey: string | null): Promise<BuiltRun | string> {
-  const parse = source === 'strava' ? undefined : PARSERS[source];
-  if (!parse || !fileKey) return 'The import has no file to read';
+  if (source === 'strava' || !fileKey) return 'The import has no file to read';
   let bytes: Buffer;
   try {
     bytes = await deps.storage.get(fileKey);
@@ -44,13 +35,7 @@ async function readActivity(deps: Deps, log: Logger, source: q.ImportSource, fil
     if (err instanceof AppError && err.statusCode === 404) return 'The uploaded file is missing; upload it again';
     throw err; // storage unavailable: retried
   }
-  try {
-    return buildRun(parse(bytes), new Date());
-  } catch (err) {
-    if (err instanceof ImportFileError) return err.message;
-    log.warn({ err }, 'an activity file could not be parsed');
-    return 'The file could not be read as a GPX, TCX or FIT activity';
-  }
+  return parsePool(deps).parse(source, bytes, log);
 }
 
 export async function processImport(deps: Deps, log: Logger, importId: string): Promise<void> {
