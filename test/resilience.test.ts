@@ -64,11 +64,21 @@ describe('when the event loop lags', () => {
   }
 
   it('sheds API requests with 503 OVERLOADED and recovers', async () => {
-    assert.equal((await t.app.inject({ method: 'GET', url: '/api/v1/test/ping' })).statusCode, 200);
+    // Start-up itself may have lagged past the 50 ms limit: begin once the server answers.
+    let ready = false;
+    for (let i = 0; i < 50 && !ready; i++) {
+      ready = (await t.app.inject({ method: 'GET', url: '/api/v1/test/ping' })).statusCode === 200;
+      if (!ready) await sleep(100);
+    }
+    assert.ok(ready);
     blockEventLoop(400);
-    await sleep(20); // the overdue sample sees the lag (the next one, 100 ms on, would not)
-    const shed = await t.app.inject({ method: 'GET', url: '/api/v1/test/ping' });
-    assert.equal(shed.statusCode, 503);
+    // The lag is seen at the next sample; on a busy machine that may take a moment, so look for the shed answer.
+    let shed;
+    for (let i = 0; i < 20 && shed?.statusCode !== 503; i++) {
+      shed = await t.app.inject({ method: 'GET', url: '/api/v1/test/ping' });
+      if (shed.statusCode !== 503) await sleep(5);
+    }
+    assert.equal(shed?.statusCode, 503);
     assert.equal(shed.json().code, 'OVERLOADED');
     assert.ok(shed.headers['retry-after']);
     assert.equal((await t.app.inject({ method: 'GET', url: '/health' })).statusCode, 200);

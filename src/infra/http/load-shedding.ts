@@ -9,7 +9,9 @@ export async function registerLoadShedding(app: FastifyInstance, maxEventLoopDel
   if (maxEventLoopDelayMs <= 0) return;
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
-    sampleInterval: 100,
+    // under-pressure reads the mean delay of each sample window and counts a window without a single tick as
+    // infinite lag; a window no shorter than the limit makes that case a real stall past the limit.
+    sampleInterval: Math.max(100, maxEventLoopDelayMs),
     exposeStatusRoute: false,
     pressureHandler: async (request) => {
       if (request.url.startsWith('/health')) return;
