@@ -17,6 +17,16 @@ export async function enqueueCourseStats(jobs: JobQueue, tx: Queryable, courseId
   await jobs.enqueue<CourseStatsJob>(tx, COURSE_STATS_JOB, { courseId }, { singletonKey: courseId });
 }
 
+/**
+ * Enqueues the refreshes of several courses (nulls and repeats skipped) in course id order. A waiting job's
+ * singleton key is held by its uncommitted insert until commit, so two runs queueing the same two courses in
+ * opposite orders (run on A with C chosen, run on C with A chosen) deadlocked, and one of them failed.
+ */
+export async function enqueueCoursesStats(jobs: JobQueue, tx: Queryable, courseIds: readonly (string | null | undefined)[]): Promise<void> {
+  const ids = [...new Set(courseIds.filter((id): id is string => !!id))].sort();
+  for (const courseId of ids) await enqueueCourseStats(jobs, tx, courseId);
+}
+
 export function registerCourseStatsJob(deps: AppDeps): void {
   deps.jobs.register<CourseStatsJob>(
     COURSE_STATS_JOB,

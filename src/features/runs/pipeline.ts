@@ -10,7 +10,7 @@ import { couldComplete, matchCourse, type CourseMatch } from '../matching/matche
 import { checkPlausibility } from '../matching/plausibility.js';
 import { prepareRun } from '../matching/track.js';
 import { coursePace, recordRankedRun, type RankedRunResult } from '../rankings/service.js';
-import { enqueueCourseStats } from '../rankings/stats-jobs.js';
+import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { currentStreakDays } from '../stats/service.js';
 import { applyRunToEvents } from '../events/progress.js';
 import { findCandidates, type Candidate } from './candidates.js';
@@ -145,9 +145,7 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
   const totals = await q.addRunToUser(tx, input.userId, input.values.distance_meters);
   const zone = totals.time_zone && isTimeZone(totals.time_zone) ? totals.time_zone : deps.config.DEFAULT_TIME_ZONE;
   const streakDays = await currentStreakDays(tx, input.userId, zone);
-  for (const courseId of new Set([course?.course_id, input.chosenCourseId])) {
-    if (courseId) await enqueueCourseStats(deps.jobs, tx, courseId);
-  }
+  await enqueueCoursesStats(deps.jobs, tx, [course?.course_id, input.chosenCourseId]);
   return {
     runRecordId,
     courseId: course?.course_id ?? null,

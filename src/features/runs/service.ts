@@ -4,9 +4,10 @@ import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { requireVisible } from '../auth/authorize.js';
+import { removeRunFromEvents } from '../events/progress.js';
 import { haversineMeters, type LngLat, type TrackPoint } from '../matching/geo.js';
 import { rebuildUserRanking } from '../rankings/service.js';
-import { enqueueCourseStats } from '../rankings/stats-jobs.js';
+import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { finishRun } from './pipeline.js';
 import * as q from './queries.js';
 import type {
@@ -322,18 +323,17 @@ export async function discardSession(db: AppDeps['db'], userId: string, sessionI
 
 /**
  * Deletes the caller's run with its session and chunks, and undoes what it counted: the user's totals, their
- * place on the course's leaderboard, and the course statistics.
+ * place on the course's leaderboard, the course statistics, and their progress in events.
  */
 export async function deleteRun(deps: Deps, userId: string, runId: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const run = await q.lockRunForDelete(tx, runId, userId);
     if (!run) throw notFound('Run');
+    await removeRunFromEvents(tx, runId); // before the run row: its contributions cascade away with it
     await q.deleteSession(tx, run.session_id);
     if (run.course_id) await rebuildUserRanking(tx, run.course_id, userId);
     await q.removeRunFromUser(tx, userId, run.distance_meters);
-    for (const courseId of new Set([run.course_id, run.chosen_course_id])) {
-      if (courseId) await enqueueCourseStats(deps.jobs, tx, courseId);
-    }
+    await enqueueCoursesStats(deps.jobs, tx, [run.course_id, run.chosen_course_id]);
   });
 }
 
