@@ -143,16 +143,21 @@ export async function runRefs(db: Queryable, userId: string): Promise<Pick<Expor
   return all(db, 'SELECT id, started_at FROM run_records WHERE user_id = $1 ORDER BY started_at, id', [userId]);
 }
 
+// Someone else's course that is private (now) is the owner's alone: the archive names it nowhere, as the API does not.
+const VISIBLE_COURSE = (alias: string, courseId: string, userId: string) =>
+  `LEFT JOIN courses ${alias} ON ${alias}.id = ${courseId} AND (${alias}.is_public OR ${alias}.creator_id = ${userId})`;
+
 /** Full rows of some of the user's runs, the route as GeoJSON instead of the stored geography. */
 export async function runsByIds(db: Queryable, userId: string, ids: string[]): Promise<ExportRun[]> {
   const rows = await all<ExportRun>(
     db,
-    `SELECT r.*, ST_AsGeoJSON(r.route_geometry::geometry)::json AS route
-       FROM run_records r WHERE r.user_id = $1 AND r.id = ANY($2::uuid[])
+    `SELECT r.*, ST_AsGeoJSON(r.route_geometry::geometry)::json AS route, c.id AS visible_course_id
+       FROM run_records r ${VISIBLE_COURSE('c', 'r.course_id', 'r.user_id')}
+      WHERE r.user_id = $1 AND r.id = ANY($2::uuid[])
       ORDER BY r.started_at, r.id`,
     [userId, ids],
   );
-  return rows.map(({ route_geometry: _, ...row }) => row as ExportRun);
+  return rows.map(({ route_geometry: _, visible_course_id, ...row }) => ({ ...row, course_id: visible_course_id }) as ExportRun);
 }
 
 export async function coursesData(db: Queryable, userId: string) {
@@ -169,7 +174,9 @@ export async function reviewsData(db: Queryable, userId: string) {
   const [written, replies] = await Promise.all([
     all(
       db,
-      `SELECT r.*, c.title AS course_title FROM reviews r JOIN courses c ON c.id = r.course_id
+      `SELECT r.id, c.id AS course_id, c.title AS course_title, r.user_id, r.rating, r.content, r.creator_reply,
+              r.creator_reply_at, r.created_at, r.updated_at
+         FROM reviews r ${VISIBLE_COURSE('c', 'r.course_id', '$1')}
         WHERE r.user_id = $1 ORDER BY r.created_at, r.id`,
       [userId],
     ),
@@ -205,9 +212,9 @@ export async function followsData(db: Queryable, userId: string) {
 export async function rankingsData(db: Queryable, userId: string) {
   return all(
     db,
-    `SELECT r.course_id, c.title AS course_title, r.run_record_id, r.best_duration_seconds, r.best_pace_seconds_per_km,
+    `SELECT c.id AS course_id, c.title AS course_title, r.run_record_id, r.best_duration_seconds, r.best_pace_seconds_per_km,
             r.run_count, r.achieved_at, r.updated_at
-       FROM rankings r JOIN courses c ON c.id = r.course_id WHERE r.user_id = $1 ORDER BY r.achieved_at`,
+       FROM rankings r ${VISIBLE_COURSE('c', 'r.course_id', '$1')} WHERE r.user_id = $1 ORDER BY r.achieved_at`,
     [userId],
   );
 }
@@ -216,13 +223,13 @@ export async function courseReactionsData(db: Queryable, userId: string) {
   const [favorites, likes] = await Promise.all([
     all(
       db,
-      `SELECT f.course_id, c.title AS course_title, f.created_at FROM course_favorites f JOIN courses c ON c.id = f.course_id
+      `SELECT c.id AS course_id, c.title AS course_title, f.created_at FROM course_favorites f ${VISIBLE_COURSE('c', 'f.course_id', '$1')}
         WHERE f.user_id = $1 ORDER BY f.created_at`,
       [userId],
     ),
     all(
       db,
-      `SELECT l.course_id, c.title AS course_title, l.created_at FROM course_likes l JOIN courses c ON c.id = l.course_id
+      `SELECT c.id AS course_id, c.title AS course_title, l.created_at FROM course_likes l ${VISIBLE_COURSE('c', 'l.course_id', '$1')}
         WHERE l.user_id = $1 ORDER BY l.created_at`,
       [userId],
     ),
@@ -247,9 +254,10 @@ export async function eventsData(db: Queryable, userId: string) {
 export async function importsData(db: Queryable, userId: string) {
   return all(
     db,
-    `SELECT id, source, external_id, original_filename, status, error_message, raw_metadata, import_summary, course_match,
-            run_record_id, created_at
-       FROM external_imports WHERE user_id = $1 ORDER BY created_at, id`,
+    `SELECT i.id, i.source, i.external_id, i.original_filename, i.status, i.error_message, i.raw_metadata, i.import_summary,
+            CASE WHEN c.id IS NOT NULL THEN i.course_match END AS course_match, i.run_record_id, i.created_at
+       FROM external_imports i ${VISIBLE_COURSE('c', "(i.course_match->>'course_id')::uuid", '$1')}
+      WHERE i.user_id = $1 ORDER BY i.created_at, i.id`,
     [userId],
   );
 }

@@ -32,6 +32,13 @@ export interface ImportRow {
 const COLUMNS = `id, user_id, source, status, external_id, original_filename, file_path, import_summary, course_match,
   run_record_id, error_message, created_at`;
 
+// What the user is shown: the course match only while the user may still see that course (DECISIONS "Privacy":
+// a course made private since the import is its owner's alone).
+const SHOWN_COLUMNS = `i.id, i.user_id, i.source, i.status, i.external_id, i.original_filename, i.file_path, i.import_summary,
+  CASE WHEN c.id IS NOT NULL THEN i.course_match END AS course_match, i.run_record_id, i.error_message, i.created_at`;
+const SHOWN_FROM = `external_imports i
+  LEFT JOIN courses c ON c.id = (i.course_match->>'course_id')::uuid AND (c.is_public OR c.creator_id = i.user_id)`;
+
 /** A new pending import; undefined when the user already has one of these bytes. */
 export async function insertFileImport(
   tx: Queryable,
@@ -65,14 +72,14 @@ export async function deleteFailedByContent(tx: Queryable, userId: string, sha25
 }
 
 export async function findImport(db: Queryable, id: string, userId: string): Promise<ImportRow | undefined> {
-  const { rows } = await db.query<ImportRow>(`SELECT ${COLUMNS} FROM external_imports WHERE id = $1 AND user_id = $2`, [id, userId]);
+  const { rows } = await db.query<ImportRow>(`SELECT ${SHOWN_COLUMNS} FROM ${SHOWN_FROM} WHERE i.id = $1 AND i.user_id = $2`, [id, userId]);
   return rows[0];
 }
 
 export async function listImports(db: Queryable, userId: string, limit: number, offset: number): Promise<{ rows: ImportRow[]; total: number }> {
   const [page, count] = await Promise.all([
     db.query<ImportRow>(
-      `SELECT ${COLUMNS} FROM external_imports WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      `SELECT ${SHOWN_COLUMNS} FROM ${SHOWN_FROM} WHERE i.user_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3`,
       [userId, limit, offset],
     ),
     db.query<{ n: number }>('SELECT count(*) AS n FROM external_imports WHERE user_id = $1', [userId]),

@@ -322,7 +322,7 @@ export interface RunDetailRow {
 
 export async function findRunDetail(db: Queryable, runId: string, userId: string): Promise<RunDetailRow | undefined> {
   const { rows } = await db.query<RunDetailRow>(
-    `SELECT r.id, r.user_id, r.course_id, r.distance_meters, r.duration_seconds, r.total_elapsed_seconds,
+    `SELECT r.id, r.user_id, c.id AS course_id, r.distance_meters, r.duration_seconds, r.total_elapsed_seconds,
             r.avg_pace_seconds_per_km, r.best_pace_seconds_per_km, r.avg_speed_ms, r.max_speed_ms, r.calories,
             r.elevation_gain_meters, r.elevation_loss_meters, r.elevation_profile, r.splits, r.started_at, r.finished_at,
             ST_AsGeoJSON(r.route_geometry) AS route, r.course_completed, r.route_match_percent, r.ranking_at_time,

@@ -1,0 +1,763 @@
+// The authorisation matrix: every route of the server, classified, with what an attacker tries on the owner's
+// objects and what must hold afterwards. Routes are listed from the server itself (its router and its OpenAPI
+// document), so a route added without an entry here fails test/authz-matrix.test.ts with its name.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import yauzl from 'yauzl';
+import { buildUserExport } from '../../src/features/exports/service.js';
+import type { Queryable } from '../../src/infra/db/database.js';
+import { chunksOf, completionOf } from './runs.js';
+import { simulateRun } from './tracks.js';
+import { createUser, type TestUser } from './users.js';
+import { runOver, send, type Attacker, type Owner, type Request } from './authz-world.js';
+
+/**
+ * - public: answers without a token (the attacker and anonymous callers are probed);
+ * - shared-read: any signed-in user reads what others may see; private objects are 404;
+ * - own-read: the caller's own data only: someone else's object is 404, a list never holds another user's objects;
+ * - owner-only: changes an object only its owner may change: 403 (visible) or 404 (private), and nothing changes;
+ * - self: acts on the caller's own account; whatever it is given, only rows of the caller change;
+ * - open: any signed-in user may act on another's visible object (follow, like, review, join); only the caller's
+ *   rows change, and private objects are 404 with nothing changed.
+ */
+export type RouteClass = 'public' | 'shared-read' | 'own-read' | 'owner-only' | 'self' | 'open';
+
+export interface World {
+  app: FastifyInstance;
+  owner: Owner;
+  attacker: Attacker;
+  /** a small JPEG to upload */
+  image: Buffer;
+  /** other owners, whose private data must not leak either */
+  others: Owner[];
+}
+
+export interface Probe extends Omit<Request, 'method' | 'url'> {
+  label: string;
+  params?: Record<string, string>;
+  /** who sends it: the attacker (default), nobody, or a new account made for this probe */
+  as?: 'attacker' | 'anonymous' | 'fresh';
+  expect: number[];
+  /** 'none': no row of any table may change (pgboss aside); 'mine': only rows the caller owns may change */
+  effect: 'none' | 'mine';
+  /** puts the caller in the state the probe needs (runs before the snapshot); may return path parameters */
+  prepare?: (caller: TestUser) => Promise<unknown>;
+  /** a further check of the answer; returns what is wrong */
+  check?: (body: unknown) => string | undefined;
+}
+
+export interface RouteEntry {
+  class: RouteClass;
+  probes: (w: World) => Probe[];
+}
+
+const read = (label: string, extra: Partial<Probe> = {}): Probe => ({ label, expect: [200], effect: 'none', ...extra });
+/** A visible object of someone else: 403 or 404. */
+const refused = (label: string, params: Record<string, string>, extra: Partial<Probe> = {}): Probe => ({
+  label, params, expect: [403, 404], effect: 'none', ...extra,
+});
+/** A private object of someone else, or one the caller has no part in: 404. */
+const hidden = (label: string, params: Record<string, string>, extra: Partial<Probe> = {}): Probe => ({
+  label, params, expect: [404], effect: 'none', ...extra,
+});
+const mine = (label: string, expect: number[], extra: Partial<Probe> = {}): Probe => ({ label, expect, effect: 'mine', ...extra });
+const anonymous = (p: Probe): Probe => ({ ...p, as: 'anonymous', label: `${p.label} (no token)` });
+
+/** The owner's private courses: one always private, one I used while it was public. */
+const privateCourses = (w: World) => [
+  ['private course', w.owner.privateCourse],
+  ['course made private since I used it', w.owner.turnedPrivate],
+] as const;
+const hiddenCourses = (w: World, extra: Partial<Probe> = {}, verb = '') =>
+  privateCourses(w).map(([label, id]) => hidden(`${verb}${label}`, { course_id: id }, extra));
+const courseReads = (w: World, extra: Partial<Probe> = {}) => [
+  read('public course', { params: { course_id: w.owner.publicCourse }, ...extra }),
+  ...hiddenCourses(w, extra),
+];
+/** My own run on the course its owner made private since. */
+const myRunOnTurned = (w: World) => w.owner.audienceRuns[w.attacker.user.id]!;
+const eachRun = (w: World, extra: Partial<Probe> = {}) =>
+  Object.entries(w.owner.runs).map(([name, id]) => hidden(`run ${name}`, { run_id: id }, extra));
+const eachSession = (w: World, extra: Partial<Probe> = {}) =>
+  [w.owner.sessions.active, ...w.owner.sessions.finished].map((id, i) => hidden(i === 0 ? 'active session' : `finished session ${i}`, { session_id: id }, extra));
+
+const sql = (w: World, text: string, values: unknown[]) => w.app.deps.db.query(text, values);
+const sample = () => simulateRun({ path: [[0, 0], [300, 0]], speed: 3, startTime: Date.now() - 600_000 }).points;
+const chunk = () => chunksOf(sample())[0]!;
+/** A box around the owner's private course, `span` degrees wide and high (the map routes bound their boxes). */
+const around = (w: World, span: number) => ({
+  sw_lat: w.owner.privateStart.lat - span / 2, sw_lng: w.owner.privateStart.lng - span / 2,
+  ne_lat: w.owner.privateStart.lat + span / 2, ne_lng: w.owner.privateStart.lng + span / 2,
+});
+const near = (w: World) => ({ lat: w.owner.privateStart.lat, lng: w.owner.privateStart.lng, radius: 50_000, limit: 50 });
+const newEvent = (courseId: string) => ({
+  title: 'attacker event', course_id: courseId,
+  starts_at: new Date(Date.now() + 3600_000).toISOString(), ends_at: new Date(Date.now() + 7200_000).toISOString(),
+});
+const followOwner = (w: World) => (caller: TestUser) =>
+  sql(w, 'INSERT INTO follows (follower_id, following_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND following_id = $2)', [caller.id, w.owner.user.id]);
+const field = (key: string, expected: unknown) => (body: unknown) =>
+  (body as Record<string, unknown> | null)?.[key] === expected ? undefined : `${key} should be ${String(expected)}`;
+
+/** Every route of the server, by `METHOD /path/{param}` as the OpenAPI document names it. */
+export const ROUTES: Record<string, RouteEntry> = {
+  // ---- outside /api/v1
+  'GET /health': { class: 'public', probes: () => [anonymous(read('liveness'))] },
+  'GET /health/ready': { class: 'public', probes: () => [anonymous(read('readiness'))] },
+
+  // ---- auth: how a client gets a token
+  'POST /api/v1/auth/login': {
+    class: 'public',
+    probes: () => [anonymous({ label: 'a forged Apple token', body: { provider: 'apple', token: 'not-a-jwt' }, expect: [401], effect: 'none' })],
+  },
+  'POST /api/v1/auth/dev-login': {
+    class: 'public',
+    probes: () => [anonymous({ label: 'dev login (off)', body: { nickname: 'intruder', email: 'x@authz.test' }, expect: [400], effect: 'none' })],
+  },
+  'POST /api/v1/auth/refresh': {
+    class: 'public',
+    probes: () => [anonymous({ label: 'a made-up refresh token', body: { refresh_token: randomUUID() }, expect: [401], effect: 'none' })],
+  },
+  'POST /api/v1/auth/logout': {
+    class: 'public',
+    probes: () => [anonymous({ label: 'a made-up refresh token', body: { refresh_token: randomUUID() }, expect: [204], effect: 'none' })],
+  },
+
+  // ---- notifications
+  'POST /api/v1/notifications/token': {
+    class: 'self',
+    probes: () => [mine('a device of my own', [201], { body: { device_token: `attacker-${randomUUID()}`, platform: 'android' } })],
+  },
+  'DELETE /api/v1/notifications/token': {
+    class: 'self',
+    probes: (w) => [{ label: "the owner's device token", body: { device_token: w.owner.deviceToken, platform: 'ios' }, expect: [200], effect: 'none' }],
+  },
+  'GET /api/v1/notifications/settings': {
+    class: 'own-read',
+    // The owner turned course_review off; the attacker never does.
+    probes: () => [read('my settings', { check: field('course_review', true) })],
+  },
+  'PATCH /api/v1/notifications/settings': {
+    class: 'self',
+    probes: () => [mine('turn a kind off', [200], { body: { event_reminder: false } })],
+  },
+
+  // ---- users
+  'POST /api/v1/uploads/avatar': {
+    class: 'self',
+    probes: (w) => [
+      mine("replace an avatar that points at the owner's file", [200], {
+        prepare: (caller) => sql(w, 'UPDATE users SET avatar_url = $1 WHERE id = $2', [w.owner.avatarUrl, caller.id]),
+        file: { filename: 'me.jpg', type: 'image/jpeg', data: w.image },
+      }),
+    ],
+  },
+  'GET /api/v1/users/me': { class: 'own-read', probes: () => [read('my account')] },
+  'DELETE /api/v1/users/me': {
+    class: 'self',
+    probes: (w) => [
+      mine('delete an account that follows, likes, joined and shows the owner’s avatar', [204], {
+        as: 'fresh',
+        prepare: async (caller) => {
+          await sql(w, 'UPDATE users SET avatar_url = $1 WHERE id = $2', [w.owner.avatarUrl, caller.id]);
+          await sql(w, 'INSERT INTO follows (follower_id, following_id) VALUES ($1, $2)', [caller.id, w.owner.user.id]);
+          await sql(w, 'INSERT INTO course_likes (user_id, course_id) VALUES ($1, $2)', [caller.id, w.owner.publicCourse]);
+          await sql(w, 'INSERT INTO event_participants (event_id, user_id) VALUES ($1, $2)', [w.owner.event, caller.id]);
+        },
+      }),
+    ],
+  },
+  'POST /api/v1/users/me/profile': {
+    class: 'self',
+    probes: () => [mine('onboarding', [201, 409], { body: { nickname: `a${randomUUID().slice(0, 8)}` } })],
+  },
+  'PATCH /api/v1/users/me/profile': {
+    class: 'self',
+    probes: (w) => [mine("my profile, showing the owner's avatar", [200], { body: { bio: 'attacker', avatar_url: w.owner.avatarUrl } })],
+  },
+  'GET /api/v1/users/me/social-counts': { class: 'own-read', probes: () => [read('my counts')] },
+  'GET /api/v1/users/{user_id}/profile': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner's public profile", { params: { user_id: w.owner.user.id } })],
+  },
+
+  // ---- follows
+  'POST /api/v1/users/{user_id}/follow': {
+    class: 'open',
+    probes: (w) => [
+      mine('follow the owner', [201], {
+        params: { user_id: w.owner.user.id },
+        prepare: (caller) => sql(w, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [caller.id, w.owner.user.id]),
+      }),
+    ],
+  },
+  'DELETE /api/v1/users/{user_id}/follow': {
+    class: 'open',
+    probes: (w) => [
+      hidden("the owner's follow of their friend", { user_id: w.owner.friend.id }),
+      mine('unfollow the owner', [204], { params: { user_id: w.owner.user.id }, prepare: followOwner(w) }),
+    ],
+  },
+  'GET /api/v1/users/{user_id}/followers': { class: 'shared-read', probes: (w) => [read("the owner's followers", { params: { user_id: w.owner.user.id } })] },
+  'GET /api/v1/users/{user_id}/following': { class: 'shared-read', probes: (w) => [read('whom the owner follows', { params: { user_id: w.owner.user.id } })] },
+  'GET /api/v1/users/{user_id}/follow-status': { class: 'shared-read', probes: (w) => [read('do I follow the owner', { params: { user_id: w.owner.user.id } })] },
+
+  // ---- exports
+  'GET /api/v1/runs/{run_id}/export.gpx': {
+    class: 'own-read',
+    probes: (w) => [...eachRun(w), read('my run on a course made private since', { params: { run_id: myRunOnTurned(w) } })],
+  },
+  'POST /api/v1/users/me/export': { class: 'self', probes: () => [mine('an archive of my data', [202])] },
+  'GET /api/v1/users/me/export': { class: 'own-read', probes: () => [read('my latest archive', { expect: [200, 404] })] },
+  'GET /api/v1/users/me/export/{export_id}/download': {
+    class: 'own-read',
+    probes: (w) => [
+      hidden("the owner's archive", { export_id: w.owner.exportId }),
+      read('my own archive, made after using a course that is private now', {
+        prepare: async (caller) => {
+          const res = await send(w.app, caller, { method: 'POST', url: '/api/v1/users/me/export' });
+          const { id } = res.json() as { id: string };
+          await buildUserExport(w.app.deps, w.app.deps.logger, id);
+          return { export_id: id };
+        },
+      }),
+    ],
+  },
+
+  // ---- rankings and statistics
+  'GET /api/v1/courses/{course_id}/rankings': {
+    class: 'shared-read',
+    probes: (w) => [...courseReads(w), read('public course, top 10', { params: { course_id: w.owner.publicCourse }, query: { limit: 10 } })],
+  },
+  'GET /api/v1/courses/{course_id}/my-ranking': { class: 'own-read', probes: (w) => courseReads(w, { check: field('rank', null) }) },
+  'GET /api/v1/courses/{course_id}/my-best': { class: 'own-read', probes: (w) => courseReads(w, { check: (b) => (b === null ? undefined : 'should be null') }) },
+  'GET /api/v1/users/me/stats': { class: 'own-read', probes: () => [read('all time'), read('this week', { query: { period: 'week' } })] },
+  'GET /api/v1/users/me/stats/weekly': { class: 'own-read', probes: () => [read('this week')] },
+
+  // ---- courses
+  'POST /api/v1/courses': {
+    class: 'self',
+    probes: (w) =>
+      (['free', 'imported'] as const).map((run) =>
+        hidden(`a course from the owner's ${run} run`, {}, {
+          body: {
+            run_record_id: w.owner.runs[run], title: 'stolen', distance_meters: 800, estimated_duration_seconds: 300,
+            route_geometry: { type: 'LineString', coordinates: [[127, 37.5], [127.001, 37.5]] },
+          },
+        }),
+      ),
+  },
+  'GET /api/v1/courses': {
+    class: 'public',
+    probes: () => [read('the catalogue'), anonymous(read('the catalogue')), read('searched', { query: { search: 'Authz' } })],
+  },
+  'GET /api/v1/courses/nearby': {
+    class: 'public',
+    probes: (w) => [read("near the owner's private course", { query: near(w) }), anonymous(read('nearby', { query: near(w) }))],
+  },
+  'GET /api/v1/courses/bounds': {
+    class: 'public',
+    probes: (w) => [read("around the owner's private course", { query: { ...around(w, 0.5), limit: 200 } }), anonymous(read('around', { query: { ...around(w, 0.5), limit: 200 } }))],
+  },
+  'GET /api/v1/courses/{course_id}': { class: 'public', probes: (w) => [...courseReads(w), ...courseReads(w).map(anonymous)] },
+  'PATCH /api/v1/courses/{course_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused('public course', { course_id: w.owner.publicCourse }, { body: { title: 'pwned', is_public: false } }),
+      ...hiddenCourses(w, { body: { title: 'pwned', is_public: true } }),
+    ],
+  },
+  'DELETE /api/v1/courses/{course_id}': {
+    class: 'owner-only',
+    probes: (w) => [refused('public course', { course_id: w.owner.publicCourse }), ...hiddenCourses(w)],
+  },
+  'GET /api/v1/courses/{course_id}/stats': { class: 'public', probes: (w) => [...courseReads(w), ...courseReads(w).map(anonymous)] },
+  'GET /api/v1/users/me/courses': { class: 'own-read', probes: () => [read('my courses')] },
+
+  // ---- runs
+  'POST /api/v1/runs/sessions': {
+    class: 'self',
+    probes: (w) => [
+      mine('a free run', [201], { body: { started_at: new Date(Date.now() - 60_000).toISOString() } }),
+      mine('a run on the public course', [201], { body: { course_id: w.owner.publicCourse, started_at: new Date(Date.now() - 60_000).toISOString() } }),
+      ...privateCourses(w).map(([label, id]) =>
+        hidden(`a run on the ${label}`, {}, { body: { course_id: id, started_at: new Date(Date.now() - 60_000).toISOString() } }),
+      ),
+    ],
+  },
+  'POST /api/v1/runs/sessions/{session_id}/chunks': { class: 'owner-only', probes: (w) => eachSession(w, { body: chunk() }) },
+  'POST /api/v1/runs/sessions/{session_id}/chunks/batch': { class: 'owner-only', probes: (w) => eachSession(w, { body: { chunks: [chunk()] } }) },
+  'POST /api/v1/runs/sessions/{session_id}/complete': {
+    class: 'owner-only',
+    probes: (w) => [
+      ...eachSession(w, { body: completionOf(sample()) }),
+      // My own run over the owner's private courses: never matched or ranked there.
+      ...(['private', 'turned'] as const).map((which, i) => {
+        const points = runOver(w.owner.spots[which], Date.now() - 3600_000 + i * 600_000, 90 + i);
+        return mine(`my own run over the owner's ${which} course`, [201], {
+          body: completionOf(points),
+          prepare: async (caller: TestUser) => {
+            const res = await send(w.app, caller, { method: 'POST', url: '/api/v1/runs/sessions', body: { started_at: new Date(points[0]!.t).toISOString() } });
+            return { session_id: (res.json() as { session_id: string }).session_id };
+          },
+          check: field('ranking', null),
+        });
+      }),
+    ],
+  },
+  'POST /api/v1/runs/sessions/{session_id}/recover': {
+    class: 'owner-only',
+    probes: (w) => eachSession(w, { body: { finished_at: new Date().toISOString(), total_chunks: 1, uploaded_chunk_sequences: [0] } }),
+  },
+  'DELETE /api/v1/runs/sessions/{session_id}': { class: 'owner-only', probes: (w) => eachSession(w) },
+  'DELETE /api/v1/runs/{run_id}': { class: 'owner-only', probes: (w) => eachRun(w) },
+  'GET /api/v1/runs/{run_id}': {
+    class: 'own-read',
+    probes: (w) => [...eachRun(w), read('my run on a course made private since', { params: { run_id: myRunOnTurned(w) } })],
+  },
+  'GET /api/v1/users/me/runs': { class: 'own-read', probes: () => [read('my runs'), read('my longest', { query: { order_by: 'distance_meters', limit: 100 } })] },
+
+  // ---- reviews
+  'POST /api/v1/courses/{course_id}/reviews': {
+    class: 'open',
+    probes: (w) => [
+      mine('review the public course', [201], {
+        params: { course_id: w.owner.publicCourse },
+        body: { rating: 1, content: 'meh' },
+        prepare: (caller) => sql(w, 'DELETE FROM reviews WHERE user_id = $1 AND course_id = $2', [caller.id, w.owner.publicCourse]),
+      }),
+      ...hiddenCourses(w, { body: { rating: 1 } }, 'review the '),
+    ],
+  },
+  'GET /api/v1/courses/{course_id}/reviews': { class: 'shared-read', probes: (w) => courseReads(w) },
+  'GET /api/v1/courses/{course_id}/reviews/mine': { class: 'own-read', probes: (w) => courseReads(w) },
+  'PATCH /api/v1/courses/reviews/{review_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's review of the public course", { review_id: w.owner.reviews.onPublic }, { body: { content: 'pwned' } }),
+      refused("the friend's review", { review_id: w.owner.reviews.byFriend }, { body: { rating: 1 } }),
+      hidden("the owner's review of the private course", { review_id: w.owner.reviews.onPrivate }, { body: { content: 'pwned' } }),
+    ],
+  },
+  'DELETE /api/v1/courses/reviews/{review_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's review of the public course", { review_id: w.owner.reviews.onPublic }),
+      refused("the friend's review", { review_id: w.owner.reviews.byFriend }),
+      hidden("the owner's review of the private course", { review_id: w.owner.reviews.onPrivate }),
+    ],
+  },
+  'POST /api/v1/courses/{course_id}/reviews/{review_id}/reply': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("reply on the owner's public course", { course_id: w.owner.publicCourse, review_id: w.owner.reviews.byFriend }, { body: { content: 'pwned' } }),
+      hidden("reply on the owner's private course", { course_id: w.owner.privateCourse, review_id: w.owner.reviews.onPrivate }, { body: { content: 'pwned' } }),
+      hidden("my course with a review of the owner's course", { course_id: w.attacker.course, review_id: w.owner.reviews.byFriend }, { body: { content: 'pwned' } }),
+    ],
+  },
+
+  // ---- likes and favorites
+  'POST /api/v1/courses/{course_id}/like': {
+    class: 'open',
+    probes: (w) => [mine('like the public course', [200], { params: { course_id: w.owner.publicCourse } }), ...hiddenCourses(w, {}, 'like the ')],
+  },
+  'GET /api/v1/courses/{course_id}/like/status': { class: 'own-read', probes: (w) => courseReads(w) },
+  'POST /api/v1/favorites/courses/{course_id}': {
+    class: 'open',
+    probes: (w) => [
+      mine('favorite the public course', [200], { params: { course_id: w.owner.publicCourse } }),
+      ...hiddenCourses(w, {}, 'favorite the '),
+    ],
+  },
+  'GET /api/v1/favorites/courses': { class: 'own-read', probes: () => [read('my favorites')] },
+  'GET /api/v1/favorites/courses/{course_id}/status': { class: 'own-read', probes: (w) => courseReads(w) },
+
+  // ---- map, weather
+  'GET /api/v1/heatmap': {
+    class: 'public',
+    probes: (w) => [read("around the owner's private course", { query: around(w, 0.5) }), anonymous(read('around', { query: around(w, 0.5) }))],
+  },
+  'GET /api/v1/weather/current': { class: 'public', probes: (w) => [anonymous(read('here', { query: { lat: w.owner.privateStart.lat, lng: w.owner.privateStart.lng } }))] },
+
+  // ---- events
+  'GET /api/v1/events': { class: 'shared-read', probes: () => [read('active events', { query: { per_page: 100 } })] },
+  'POST /api/v1/events': {
+    class: 'self',
+    probes: (w) => [
+      mine('an event on the public course', [201], { body: newEvent(w.owner.publicCourse) }),
+      ...privateCourses(w).map(([label, id]) => hidden(`an event on the ${label}`, {}, { body: newEvent(id) })),
+    ],
+  },
+  'GET /api/v1/events/map-markers': { class: 'shared-read', probes: (w) => [read("around the owner's courses", { query: around(w, 0.5) })] },
+  'GET /api/v1/events/{event_id}': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the owner's event", { params: { event_id: w.owner.event } }),
+      read("the owner's event on a course made private since", { params: { event_id: w.owner.turnedEvent } }),
+    ],
+  },
+  'PATCH /api/v1/events/{event_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's event", { event_id: w.owner.event }, { body: { title: 'pwned', max_participants: 1 } }),
+      refused("the owner's event on a course made private since", { event_id: w.owner.turnedEvent }, { body: { course_id: null } }),
+      ...privateCourses(w).map(([label, id]) =>
+        hidden(`my own event moved onto the owner's ${label}`, {}, {
+          body: { course_id: id },
+          prepare: async (caller) => {
+            const res = await send(w.app, caller, { method: 'POST', url: '/api/v1/events', body: newEvent(w.owner.publicCourse) });
+            return { event_id: (res.json() as { id: string }).id };
+          },
+        }),
+      ),
+    ],
+  },
+  'POST /api/v1/events/{event_id}/cancel': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's event", { event_id: w.owner.event }), refused("the owner's other event", { event_id: w.owner.turnedEvent })],
+  },
+  'POST /api/v1/events/{event_id}/join': {
+    class: 'open',
+    probes: (w) => [
+      mine("join the owner's event", [201], {
+        params: { event_id: w.owner.event },
+        prepare: (caller) => sql(w, 'DELETE FROM event_participants WHERE event_id = $1 AND user_id = $2', [w.owner.event, caller.id]),
+      }),
+    ],
+  },
+  'DELETE /api/v1/events/{event_id}/join': {
+    class: 'open',
+    probes: (w) => [
+      hidden('leave an event I am not in', { event_id: w.owner.event }, {
+        prepare: (caller) => sql(w, 'DELETE FROM event_participants WHERE event_id = $1 AND user_id = $2', [w.owner.event, caller.id]),
+      }),
+      mine('leave the event I joined', [204], {
+        params: { event_id: w.owner.event },
+        prepare: (caller) =>
+          sql(w, 'INSERT INTO event_participants (event_id, user_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM event_participants WHERE event_id = $1 AND user_id = $2)', [w.owner.event, caller.id]),
+      }),
+    ],
+  },
+
+  // ---- feed
+  // As a follower of the owner, who is running on their private course and has runs that others may not see.
+  'GET /api/v1/follows/friends-running': { class: 'shared-read', probes: (w) => [read('who I follow is running', { prepare: followOwner(w) })] },
+  'GET /api/v1/follows/activity-feed': {
+    class: 'shared-read',
+    probes: (w) => [read('what those I follow did', { query: { limit: 50 }, prepare: followOwner(w) })],
+  },
+
+  // ---- imports
+  'POST /api/v1/imports/upload': {
+    class: 'self',
+    probes: (w) => [mine("the owner's file, uploaded as mine", [201], { file: { filename: 'theirs.gpx', type: 'application/gpx+xml', data: w.owner.gpx } })],
+  },
+  'GET /api/v1/imports/{import_id}': {
+    class: 'own-read',
+    probes: (w) => [
+      hidden("the owner's import", { import_id: w.owner.importId }),
+      read('my import of a run on a course made private since', { params: { import_id: w.owner.audienceImports[w.attacker.user.id]! } }),
+    ],
+  },
+  'DELETE /api/v1/imports/{import_id}': { class: 'owner-only', probes: (w) => [hidden("the owner's import", { import_id: w.owner.importId })] },
+  'GET /api/v1/imports': { class: 'own-read', probes: () => [read('my imports', { query: { per_page: 100 } })] },
+
+  // ---- Strava (its servers are unreachable here: nothing that needs them can succeed)
+  'GET /api/v1/strava/auth-url': { class: 'own-read', probes: () => [read('a state of my own')] },
+  'POST /api/v1/strava/callback': {
+    class: 'self',
+    probes: (w) => [{ label: "the owner's OAuth state", body: { code: 'stolen', state: w.owner.stravaState }, expect: [403], effect: 'none' }],
+  },
+  'GET /api/v1/strava/status': { class: 'own-read', probes: () => [read('my connection', { check: field('connected', false) })] },
+  'GET /api/v1/strava/activities': { class: 'own-read', probes: () => [{ label: 'my Strava runs (not connected)', expect: [400], effect: 'none' }] },
+  'POST /api/v1/strava/sync': {
+    class: 'self',
+    probes: (w) => [{ label: "an activity of the owner's athlete", body: { strava_activity_id: Number(w.owner.athleteId) + 1 }, expect: [400], effect: 'none' }],
+  },
+  'POST /api/v1/strava/sync-all': { class: 'self', probes: () => [{ label: 'sync (not connected)', expect: [400], effect: 'none' }] },
+  'DELETE /api/v1/strava/disconnect': { class: 'self', probes: () => [{ label: 'disconnect (not connected)', expect: [204], effect: 'none' }] },
+  'GET /api/v1/strava/webhook': {
+    class: 'public',
+    probes: () => [anonymous({ label: 'a guessed verify token', query: { 'hub.mode': 'subscribe', 'hub.verify_token': 'guess', 'hub.challenge': 'c' }, expect: [403], effect: 'none' })],
+  },
+  'POST /api/v1/strava/webhook': {
+    class: 'public',
+    // Events are only hints: they queue a job that asks Strava, and change no table themselves.
+    probes: (w) => [
+      anonymous({
+        label: "a forged deletion of the owner's activity",
+        body: { object_type: 'activity', object_id: 1, aspect_type: 'delete', owner_id: Number(w.owner.athleteId), subscription_id: 1 },
+        expect: [200], effect: 'none',
+      }),
+      anonymous({
+        label: "a forged deauthorisation of the owner's athlete",
+        body: { object_type: 'athlete', object_id: Number(w.owner.athleteId), aspect_type: 'update', owner_id: Number(w.owner.athleteId), subscription_id: 1, updates: { authorized: 'false' } },
+        expect: [200], effect: 'none',
+      }),
+    ],
+  },
+};
+
+// ---------------------------------------------------------------- the server's own list of routes
+
+/** `METHOD /path/{param}` of every route the router holds (HEAD and OPTIONS aside), from its printed tree. */
+export function routerRoutes(app: FastifyInstance): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    stack.length = m[1]!.length / 4;
+    stack.push(m[2]!);
+    for (const method of m[3]?.split(', ') ?? []) {
+      if (method !== 'HEAD' && method !== 'OPTIONS') out.push(`${method} ${stack.join('').replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return out;
+}
+
+/** The documented routes with whether each is public (no bearerAuth). */
+export async function documentedRoutes(app: FastifyInstance): Promise<Map<string, boolean>> {
+  const res = await app.inject({ method: 'GET', url: '/docs/json' });
+  const doc = res.json() as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+  const routes = new Map<string, boolean>();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(methods)) routes.set(`${method.toUpperCase()} ${path}`, op.security === undefined);
+  }
+  return routes;
+}
+
+/** What keeps the table and the server apart; empty when every route is classified as it behaves. */
+export async function classificationProblems(app: FastifyInstance): Promise<string[]> {
+  const documented = await documentedRoutes(app);
+  // The docs UI's own routes are the only ones outside the document.
+  const routed = routerRoutes(app).filter((key) => !/^GET \/docs(\/|\*|$)/.test(key));
+  const problems: string[] = [];
+  for (const key of routed) if (!documented.has(key)) problems.push(`${key} is served but missing from the OpenAPI document`);
+  for (const key of new Set([...routed, ...documented.keys()])) {
+    const entry = ROUTES[key];
+    if (!entry) {
+      problems.push(`${key} is not classified in the authorisation matrix (test/helpers/authz-matrix.ts ROUTES)`);
+      continue;
+    }
+    const isPublic = documented.get(key);
+    if (isPublic !== undefined && isPublic !== (entry.class === 'public')) {
+      problems.push(`${key} is classified ${entry.class} but the server ${isPublic ? 'serves it without a token' : 'requires a token'}`);
+    }
+  }
+  for (const key of Object.keys(ROUTES)) if (!documented.has(key) && !routed.includes(key)) problems.push(`${key} is in the matrix but no longer served`);
+  return problems;
+}
+
+/** Table rules that do not depend on the server. */
+export function tableProblems(w: World): string[] {
+  const problems: string[] = [];
+  for (const [key, entry] of Object.entries(ROUTES)) {
+    const probes = entry.probes(w);
+    if (probes.length === 0) problems.push(`${key} has no probe`);
+    for (const p of probes) {
+      const where = `${key} [${p.label}]`;
+      if (entry.class === 'owner-only' && p.effect === 'none' && p.expect.some((s) => s !== 403 && s !== 404)) {
+        problems.push(`${where}: on someone else's object an owner-only route may only refuse (403/404)`);
+      }
+      if ((entry.class === 'own-read' || entry.class === 'shared-read' || entry.class === 'public') && key.startsWith('GET ') && p.effect !== 'none') {
+        problems.push(`${where}: a read changes nothing`);
+      }
+      if (entry.class !== 'public' && p.as === 'anonymous') problems.push(`${where}: only public routes are probed without a token`);
+      for (const name of key.match(/\{(\w+)\}/g) ?? []) {
+        if (!p.params?.[name.slice(1, -1)] && !p.prepare) problems.push(`${where}: no value for ${name}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- database snapshots
+
+const SKIPPED_TABLES = new Set(['schema_migrations', 'spatial_ref_sys']);
+/** Outbox logs: what others are told of the caller's action (a new follower, a review) lands here by design. */
+const PUSH_TABLES = new Set(['push_notifications', 'push_deliveries']);
+
+export type Snapshot = Map<string, { rows: number; hash: string }>;
+
+/** Columns that name a row's owner: the user it belongs to, or (users) the user it is. */
+const OWNER_COLUMNS = ['user_id', 'follower_id', 'creator_id'];
+
+/** The condition "the row belongs to user $1" in `table`, from its columns; null when no row belongs to anyone. */
+function ownedBy(table: string, columns: string[]): string | null {
+  const own = OWNER_COLUMNS.filter((c) => columns.includes(c)).map((c) => `x.${c} = $1::uuid`);
+  if (table === 'users') own.push('x.id = $1::uuid');
+  // Chunks belong to their session.
+  if (own.length === 0 && columns.includes('session_id')) own.push('x.session_id IN (SELECT id FROM run_sessions WHERE user_id = $1::uuid)');
+  return own.length > 0 ? own.map((c) => `coalesce(${c}, false)`).join(' OR ') : null;
+}
+
+/**
+ * One hash per table of all its row versions (pgboss's queue is another schema). With `except` (a user id), the rows that
+ * user owns and the push outbox are left out: what remains must not change when that user acts on their own.
+ */
+export async function snapshot(db: Queryable, except: string | null = null): Promise<Snapshot> {
+  const { rows: columns } = await db.query<{ table_name: string; column_name: string }>(
+    `SELECT c.table_name, c.column_name FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+      WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'`,
+  );
+  const tables = new Map<string, string[]>();
+  for (const c of columns) tables.set(c.table_name, [...(tables.get(c.table_name) ?? []), c.column_name]);
+  const names = [...tables.keys()].filter((n) => !SKIPPED_TABLES.has(n) && !(except && PUSH_TABLES.has(n))).sort();
+  const sqlText = names
+    .map((n) => {
+      const owned = except ? ownedBy(n, tables.get(n)!) : null;
+      // Every write leaves a new row version (a new ctid and xmin), so the versions are hashed, not the contents:
+      // large rows (chunks, routes) are never read.
+      return `SELECT '${n}' AS name, count(*)::int AS rows, coalesce(md5(string_agg(x.ctid::text || x.xmin::text, ',' ORDER BY x.ctid)), '') AS hash
+                FROM "${n}" x ${owned ? `WHERE NOT (${owned})` : ''}`;
+    })
+    .join(' UNION ALL ');
+  const { rows } = await db.query<{ name: string; rows: number; hash: string }>(sqlText, except ? [except] : []);
+  return new Map(rows.map((r) => [r.name, { rows: r.rows, hash: r.hash }]));
+}
+
+export function changedTables(before: Snapshot, after: Snapshot): string[] {
+  const out: string[] = [];
+  for (const [name, b] of before) {
+    const a = after.get(name);
+    if (!a || a.hash !== b.hash) out.push(`${name} (${b.rows} → ${a?.rows ?? '?'} rows)`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- running the probes
+
+export interface ProbeOutcome {
+  requests: number;
+  failures: string[];
+}
+
+const isParams = (v: unknown): v is Record<string, string> => typeof v === 'object' && v !== null;
+
+/** The files of a ZIP answer, as text. */
+async function unzip(zip: Buffer): Promise<string[]> {
+  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z))),
+  );
+  const files: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zipfile.on('error', reject);
+    zipfile.on('end', resolve);
+    zipfile.on('entry', (entry: yauzl.Entry) => {
+      zipfile.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', reject);
+        stream.on('end', () => {
+          files.push(`${entry.fileName}\n${Buffer.concat(chunks).toString('utf8')}`);
+          zipfile.readEntry();
+        });
+      });
+    });
+    zipfile.readEntry();
+  });
+  return files;
+}
+
+const urlOf = (key: string, params: Record<string, string> = {}) => key.slice(key.indexOf(' ') + 1).replace(/\{(\w+)\}/g, (_, p: string) => params[p]!);
+
+/** Sends every probe of `keys` (in that order) and checks status, database effect and leaks. */
+export async function runProbes(w: World, keys: string[]): Promise<ProbeOutcome> {
+  const { app, owner, attacker } = w;
+  const db = app.deps.db;
+  const privateValues = new Set(owner.ownIds);
+  const secrets = [...owner.secrets, ...w.others.flatMap((o) => o.secrets)];
+  const failures: string[] = [];
+  let requests = 0;
+  // The snapshot after a probe is the one before the next, unless something ran in between.
+  let last: { except: string | null; snapshot: Snapshot } | undefined;
+  for (const key of keys) {
+    const entry = ROUTES[key]!;
+    for (const p of entry.probes(w)) {
+      const where = `${key} [${p.label}]`;
+      const caller = p.as === 'fresh' ? await createUser(db, app.deps.config) : p.as === 'anonymous' ? undefined : attacker.user;
+      const prepared = caller && p.prepare ? await p.prepare(caller) : undefined;
+      const params = { ...p.params, ...(isParams(prepared) ? prepared : {}) };
+      const except = p.effect === 'mine' ? caller!.id : null;
+      const before = !p.prepare && p.as !== 'fresh' && last?.except === except ? last.snapshot : await snapshot(db, except);
+      const res = await send(app, caller, { method: key.split(' ')[0]!, url: urlOf(key, params), query: p.query, body: p.body, file: p.file });
+      requests++;
+      const after = await snapshot(db, except);
+      last = { except, snapshot: after };
+      const text = res.headers['content-type'] === 'application/zip' ? [...(await unzip(res.rawPayload)).values()].join('\n') : res.body;
+
+      if (!p.expect.includes(res.statusCode)) failures.push(`${where}: ${res.statusCode} instead of ${p.expect.join('/')}: ${res.body.slice(0, 200)}`);
+      const changed = changedTables(before, after);
+      if (changed.length > 0) {
+        failures.push(`${where}: ${p.effect === 'none' ? 'changed' : "changed rows not the caller's in"} ${changed.join(', ')}`);
+      }
+      if (res.statusCode === 403 && Object.values(params).some((v) => privateValues.has(v))) {
+        failures.push(`${where}: 403 for a private object tells that it exists (should be 404)`);
+      }
+      const leaked = secrets.filter((s) => text.includes(s));
+      if (leaked.length > 0) failures.push(`${where}: the answer holds private data of an owner: ${leaked.join(', ')}`);
+      if (entry.class === 'own-read') {
+        const foreign = owner.ownIds.filter((id) => !owner.secrets.includes(id) && text.includes(id));
+        if (foreign.length > 0) failures.push(`${where}: "my" answer holds the owner's ${foreign.join(', ')}`);
+      }
+      if (p.check && res.statusCode < 300) {
+        const problem = p.check(res.body ? res.json() : undefined);
+        if (problem) failures.push(`${where}: ${problem}`);
+      }
+    }
+  }
+  return { requests, failures };
+}
+
+/** Without a token every non-public route is 401 and changes nothing, whatever ids it is given. */
+export async function runAnonymous(w: World, keys: string[]): Promise<ProbeOutcome> {
+  const db = w.app.deps.db;
+  const failures: string[] = [];
+  let requests = 0;
+  let last: Snapshot | undefined;
+  for (const key of keys) {
+    const entry = ROUTES[key]!;
+    if (entry.class === 'public') continue;
+    const [method, path] = key.split(' ') as [string, string];
+    // The owner's real ids, so a check that ran after loading the object would show.
+    const p = entry.probes(w).find((probe) => (path.match(/\{\w+\}/g) ?? []).every((name) => probe.params?.[name.slice(1, -1)]))!;
+    for (const m of method === 'GET' ? ['GET', 'HEAD'] : [method]) {
+      for (const authorization of [undefined, 'Bearer not-a-token']) {
+        const before = last ?? (await snapshot(db));
+        const res = await send(w.app, authorization ? { auth: { authorization } } : undefined, {
+          method: m, url: urlOf(key, p.params), query: p.query, body: p.body, file: p.file,
+        });
+        requests++;
+        const how = `${m} ${path} ${authorization ? 'with a bad token' : 'without a token'}`;
+        if (res.statusCode !== 401) failures.push(`${how}: ${res.statusCode} instead of 401`);
+        last = await snapshot(db);
+        const changed = changedTables(before, last);
+        if (changed.length > 0) failures.push(`${how} changed ${changed.join(', ')}`);
+      }
+    }
+  }
+  return { requests, failures };
+}
+
+/** After everything: the owner's files are all still there, and the owner still sees their objects. */
+export async function ownerIntact(w: World): Promise<string[]> {
+  const { app, owner } = w;
+  const failures: string[] = [];
+  for (const key of owner.files) {
+    await app.deps.storage.get(key).catch(() => failures.push(`the owner's file ${key} is gone`));
+  }
+  const reads = [
+    ...Object.values(owner.runs).map((id) => `/api/v1/runs/${id}`),
+    `/api/v1/courses/${owner.privateCourse}`,
+    `/api/v1/imports/${owner.importId}`,
+    `/api/v1/events/${owner.event}`,
+  ];
+  for (const url of reads) {
+    const res = await send(app, owner.user, { method: 'GET', url });
+    if (res.statusCode !== 200) failures.push(`the owner now gets ${res.statusCode} for ${url}`);
+  }
+  return failures;
+}
