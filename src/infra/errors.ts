@@ -3,6 +3,7 @@
 // 5xx bodies never carry internals.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import pg from 'pg';
 import { isDatabaseUnavailable } from './db/unavailable.js';
 import { reportServerError } from './sentry.js';
 
@@ -78,6 +79,23 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST', 'Content-Length does not match the body'],
 };
 
+/**
+ * Fastify's router errors, raised before a route runs: a path segment that is not valid percent-encoding or is
+ * longer than the router's limit. Both are malformed path parameters: 422 like any other, in the one error body.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const msg = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter is too long' : 'path is not valid percent-encoding';
+  return send(reply, 422, 'VALIDATION_ERROR', 'Request validation failed', [{ loc: ['path'], msg, type: 'format' }]);
+}
+
+/**
+ * PostgreSQL data exceptions (SQLSTATE class 22: a value out of range, a NUL byte, an invalid date...) are caused by
+ * a value the client sent that validation let through. Route schemas should refuse such values; this turns any that
+ * still reach the database into a 422 instead of a 500, and logs it (at warn, with this message) so it gets fixed.
+ */
+export const DATA_EXCEPTION_LOG = 'a request value was refused by the database';
+const isDataException = (error: unknown) => error instanceof pg.DatabaseError && error.code?.startsWith('22') === true;
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
     send(reply, 404, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
@@ -110,6 +128,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.warn({ err: error }, 'database unavailable');
       reply.header('retry-after', '5');
       return send(reply, 503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+    }
+    if (isDataException(error)) {
+      request.log.warn({ err: error }, DATA_EXCEPTION_LOG);
+      return send(reply, 422, 'INVALID_VALUE', 'A value in the request is out of range or malformed');
     }
     request.log.error({ err: error }, 'unhandled error');
     reportServerError(error, request);

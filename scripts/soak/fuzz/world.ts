@@ -1,0 +1,95 @@
+// The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
+// public and private courses, finished runs, an open run session, reviews both ways, events, an import, an export
+// and a Strava connection, created through the API where it has a route and with the test helpers otherwise.
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { TestApp } from '../../../test/helpers/app.js';
+import { createUser, type TestUser } from '../../../test/helpers/users.js';
+import { insertCourse, insertRun } from '../../../test/helpers/run-records.js';
+import { issueAccessToken } from '../../../src/features/auth/access-token.js';
+import { saveConnection } from '../../../src/features/strava/connection.js';
+import type { Fixtures } from './requests.js';
+import { SESSION_LEAD_MS } from './examples.js';
+
+const GPX = (minute: number) => `<?xml version="1.0"?><gpx version="1.1" creator="fuzz" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>
+${[0, 1, 2, 3].map((i) => `<trkpt lat="${37.5665 + i * 0.001}" lon="126.978"><time>2025-05-01T06:${String(minute + i).padStart(2, '0')}:00Z</time></trkpt>`).join('\n')}
+</trkseg></trk></gpx>`;
+
+async function api(t: TestApp, who: TestUser, method: string, url: string, payload?: object): Promise<string> {
+  const res = await t.app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: who.auth, ...(payload ? { payload } : {}) });
+  if (res.statusCode >= 300) throw new Error(`fixture ${method} ${url} answered ${res.statusCode}: ${res.body}`);
+  const body = res.json() as Record<string, string>;
+  return body.id ?? body.session_id ?? body.import_id ?? '';
+}
+
+async function upload(t: TestApp, who: TestUser, gpx: string): Promise<string> {
+  const boundary = 'fixtureboundary';
+  const payload = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="run.gpx"\r\nContent-Type: application/gpx+xml\r\n\r\n${gpx}\r\n--${boundary}--\r\n`;
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/imports/upload',
+    headers: { ...who.auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload,
+  });
+  if (res.statusCode !== 201) throw new Error(`fixture import answered ${res.statusCode}: ${res.body}`);
+  return (res.json() as { import_id: string }).import_id;
+}
+
+let worlds = 0;
+
+/** `epoch`: when the fuzzing started; the run session starts SESSION_LEAD_MS before it, like the example tracks. */
+export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> {
+  const { db, config } = t;
+  // `me` (the valid token) follows `other`, not `stranger`.
+  const [me, other, stranger] = [await createUser(db, config), await createUser(db, config), await createUser(db, config)];
+  const myCourse = await insertCourse(db, me.id);
+  const otherCourse = await insertCourse(db, other.id);
+  const privateCourse = await insertCourse(db, other.id, { isPublic: false });
+  const finishedAt = new Date(Date.now() - 3600_000);
+  const myRun = await insertRun(db, { userId: me.id, courseId: myCourse, finishedAt, courseDurationSeconds: 1500 });
+  const otherRun = await insertRun(db, { userId: other.id, courseId: otherCourse, finishedAt });
+  // A route, so that a course can be made of the run.
+  await db.query(`UPDATE run_records SET route_geometry = 'SRID=4326;LINESTRING(126.978 37.5665, 126.99 37.57)' WHERE id = $1`, [myRun]);
+  const session = await api(t, me, 'POST', '/runs/sessions', { started_at: new Date(epoch - SESSION_LEAD_MS).toISOString(), course_id: myCourse });
+  const myReview = await api(t, me, 'POST', `/courses/${otherCourse}/reviews`, { rating: 4, content: 'fuzz' });
+  const theirReview = await api(t, other, 'POST', `/courses/${myCourse}/reviews`, { rating: 2 });
+  const day = 86_400_000;
+  const event = (title: string) => ({ title, starts_at: new Date(Date.now() + day).toISOString(), ends_at: new Date(Date.now() + 2 * day).toISOString() });
+  const myEvent = await api(t, me, 'POST', '/events', { ...event('mine'), course_id: myCourse });
+  const otherEvent = await api(t, other, 'POST', '/events', event('theirs'));
+  await api(t, me, 'POST', `/events/${otherEvent}/join`);
+  await api(t, me, 'POST', `/users/${other.id}/follow`);
+  // Distinct bytes per world: the same file again would answer with the earlier import.
+  const myImport = await upload(t, me, GPX(worlds++ % 50));
+  const myExport = await api(t, me, 'POST', '/users/me/export');
+  await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
+
+  const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
+  const signed = (claims: object, key = secret, expires: string | number = '30m') =>
+    new SignJWT({ type: 'access', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(me.id).setIssuedAt().setExpirationTime(expires).sign(key);
+  const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: me.id, type: 'access', exp: 9999999999 })).toString('base64url')}.`;
+  return {
+    ids: {
+      user: [other.id, stranger.id, me.id],
+      course: [myCourse, otherCourse, privateCourse],
+      run: [myRun, otherRun],
+      session: [session],
+      review: [myReview, theirReview],
+      event: [myEvent, otherEvent],
+      import: [myImport],
+      export: [myExport],
+    },
+    auth: {
+      valid: me.auth.authorization,
+      garbage: 'Bearer garbage.garbage.garbage',
+      expired: `Bearer ${await signed({}, secret, Math.floor(Date.now() / 1000) - 60)}`,
+      'other-secret': `Bearer ${await signed({}, new TextEncoder().encode('another-secret-of-at-least-thirty-two-chars'))}`,
+      'alg-none': `Bearer ${unsigned}`,
+      'unknown-user': `Bearer ${await issueAccessToken(config, randomUUID())}`,
+      basic: 'Basic dXNlcjpwYXNz',
+      huge: `Bearer ${'a'.repeat(16_000)}`,
+    },
+    bodyLimit: config.BODY_LIMIT_KB * 1024,
+    uploadLimit: Math.max(config.MAX_UPLOAD_SIZE_MB, config.IMPORT_MAX_UPLOAD_MB) * 1024 * 1024,
+  };
+}
