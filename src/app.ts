@@ -10,9 +10,11 @@ import type { Logger } from 'pino';
 import type { Config } from './infra/config.js';
 import type { Database } from './infra/db/database.js';
 import type { JobQueue } from './infra/jobs/queue.js';
-import { ErrorBody, registerErrorHandling } from './infra/errors.js';
+import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
+import { declareCommonErrors } from './infra/http/error-responses.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
+import { registerGracefulClose } from './infra/http/closing.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
 import { registerLoadShedding } from './infra/http/load-shedding.js';
 import { healthRoutes } from './features/health/routes.js';
@@ -37,6 +39,8 @@ import { heatmapRoutes } from './features/heatmap/routes.js';
 import { weatherRoutes } from './features/weather/routes.js';
 import { eventsRoutes } from './features/events/routes.js';
 import { feedRoutes } from './features/feed/routes.js';
+import { stravaRoutes } from './features/strava/routes.js';
+import { importsRoutes } from './features/imports/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -67,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
@@ -74,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(ErrorBody);
   registerErrorHandling(app);
   registerRequestContext(app);
+  registerGracefulClose(app);
 
   await app.register(helmet, {
     // A JSON API serves no active content; the docs UI sets its own policy.
@@ -104,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerAuthGuard(api);
+      declareCommonErrors(api);
       await api.register(authRoutes);
       await api.register(notificationRoutes, { prefix: '/notifications' });
       await api.register(uploadRoutes, { prefix: '/uploads' });
@@ -123,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(weatherRoutes);
       await api.register(eventsRoutes, { prefix: '/events' });
       await api.register(feedRoutes, { prefix: '/follows' });
+      await api.register(importsRoutes, { prefix: '/imports' });
+      await api.register(stravaRoutes, { prefix: '/strava' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -7,6 +7,8 @@ import { registerCourseStatsJob } from './features/rankings/stats-jobs.js';
 import { registerSessionExpiry } from './features/runs/expiry.js';
 import { registerPushJob } from './features/notifications/push.js';
 import { registerEventReminders } from './features/events/reminders.js';
+import { registerStravaJobs } from './features/strava/jobs.js';
+import { registerImportJobs } from './features/imports/job.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -16,4 +18,6 @@ export function registerJobs(deps: AppDeps): void {
   registerExportJobs(deps);
   registerPushJob(deps);
   registerEventReminders(deps);
+  registerStravaJobs(deps);
+  registerImportJobs(deps);
 }

@@ -64,6 +64,11 @@ export const ConfigSchema = Type.Object({
   STRAVA_CLIENT_ID: Str('', 'Strava OAuth client id'),
   STRAVA_CLIENT_SECRET: Str('', 'Strava OAuth client secret'),
   STRAVA_REDIRECT_URI: Str('', 'Redirect URI in the Strava authorize URL (the app expects runcrew://strava-callback)'),
+  STRAVA_BASE_URL: Str('https://www.strava.com', 'Strava OAuth base URL (authorize, token exchange and deauthorize)'),
+  STRAVA_API_BASE_URL: Str('https://www.strava.com/api/v3', 'Strava API base URL (athlete, activities, streams)'),
+  STRAVA_WEBHOOK_VERIFY_TOKEN: Str('', 'Secret echoed by Strava when subscribing our webhook; empty refuses the handshake'),
+  STRAVA_WEBHOOK_SUBSCRIPTION_ID: Str('', 'Our Strava webhook subscription id; when set, events of other subscriptions are ignored'),
+  TOKEN_ENCRYPTION_KEY: Str('', 'Base64 of 32 random bytes: AES-256-GCM key of stored third-party tokens (Strava); required in production with STRAVA_CLIENT_ID'),
   OPENWEATHER_API_KEY: Str('', 'OpenWeather key; empty serves the documented fallback weather'),
   OPENWEATHER_BASE_URL: Str('https://api.openweathermap.org', 'OpenWeather API base URL (current weather and air pollution)'),
   MAPBOX_ACCESS_TOKEN: Str('', 'Mapbox token for course thumbnails; empty renders them locally'),
@@ -72,6 +77,9 @@ export const ConfigSchema = Type.Object({
 
   UPLOAD_DIR: Str('./uploads', 'Root folder of local file storage'),
   MAX_UPLOAD_SIZE_MB: Int(5, 'Largest avatar upload, in MiB', 1),
+  IMPORT_MAX_UPLOAD_MB: Int(20, 'Largest activity file upload (GPX, TCX, FIT), in MiB', 1),
+  IMPORT_PARSE_MAX_MEMORY_MB: Int(512, 'Heap limit of the worker thread that reads an activity file, in MiB; a file needing more fails its import', 16),
+  IMPORT_PARSE_TIMEOUT_SECONDS: Num(60, 'Longest time reading one activity file may take before its import fails', 0.001),
   S3_BUCKET_NAME: Str('', 'S3 bucket; with both AWS keys enables S3 storage'),
   S3_REGION: Str('ap-northeast-2', 'S3 region'),
   S3_ENDPOINT_URL: Str('', 'S3-compatible endpoint (MinIO, R2, a local test server); empty uses AWS'),
@@ -180,8 +188,17 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
     'APPLE_AUTH_BASE_URL',
     'OPENWEATHER_BASE_URL',
     'MAPBOX_BASE_URL',
+    'STRAVA_BASE_URL',
+    'STRAVA_API_BASE_URL',
   ] as const) {
     if (raw[name] && !URL.canParse(raw[name])) throw new ConfigError(`Invalid configuration: ${name} must be an absolute URL`);
+  }
+  // 32 bytes are 43 base64 characters and one '=' of padding (base64url accepted too).
+  if (raw.TOKEN_ENCRYPTION_KEY && !/^[A-Za-z0-9+/_-]{43}=?$/.test(raw.TOKEN_ENCRYPTION_KEY)) {
+    throw new ConfigError('Invalid configuration: TOKEN_ENCRYPTION_KEY must be the base64 encoding of 32 random bytes');
+  }
+  if (raw.APP_ENV === 'production' && raw.STRAVA_CLIENT_ID && !raw.TOKEN_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration: TOKEN_ENCRYPTION_KEY must be set in production when STRAVA_CLIENT_ID is set');
   }
   if (!isTimeZone(raw.DEFAULT_TIME_ZONE)) {
     throw new ConfigError(`Invalid configuration: DEFAULT_TIME_ZONE=${JSON.stringify(raw.DEFAULT_TIME_ZONE)} is not an IANA time zone`);

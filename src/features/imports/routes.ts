@@ -17,6 +17,8 @@ const error = Type.Ref('ErrorBody');
 const skipBodyValidation: FastifySchemaCompiler<object> = (route) =>
   route.httpPart === 'body' ? () => true : validatorCompiler(route);
 
+const malformed = () => new AppError(400, 'INVALID_MULTIPART', 'The multipart/form-data body is malformed');
+
 // Shaped like a schema failure so the client gets the usual 422 VALIDATION_ERROR body.
 function missingFile(): Error {
   return Object.assign(new Error("must have required property 'file'"), {
@@ -35,9 +37,7 @@ async function filePart(request: FastifyRequest): Promise<MultipartFile> {
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send multipart/form-data with the activity file in the field "file"');
     }
     // The multipart parser's own errors ("Boundary not found"...) carry no status: the body is malformed.
-    if (err instanceof Error && !('statusCode' in err) && !('validation' in err)) {
-      throw new AppError(400, 'INVALID_MULTIPART', 'The multipart/form-data body is malformed');
-    }
+    if (err instanceof Error && !('statusCode' in err) && !('validation' in err)) throw malformed();
     throw err;
   }
 }
@@ -69,7 +69,14 @@ export const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const part = await filePart(request);
-      return reply.status(201).send(await service.uploadImport(deps, request.log, request.userId, part, maxMiB));
+      // A body that breaks off inside the file fails the file stream while the service reads it.
+      let broken = false;
+      part.file.once('error', () => (broken = true));
+      try {
+        return reply.status(201).send(await service.uploadImport(deps, request.log, request.userId, part, maxMiB));
+      } catch (err) {
+        throw broken || part.file.errored ? malformed() : err;
+      }
     },
   );
 
