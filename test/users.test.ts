@@ -5,6 +5,7 @@ import type { Queryable } from '../src/infra/db/database.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { FakeProviders } from './helpers/fake-providers.js';
 import { createUser, uniqueNickname, type TestUser } from './helpers/users.js';
+import { insertRun } from './helpers/run-records.js';
 
 /** `n` random Hangul syllables: a Korean nickname unlikely to exist already. */
 const hangul = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0xac00 + randomInt(11172))).join('');
@@ -520,6 +521,21 @@ describe('users', () => {
       assert.equal(res.statusCode, 200);
       assert.equal(res.json().is_following, false);
       assert.deepEqual(res.json().top_rankings, []);
+    });
+
+    it('leaves Strava runs out of the totals others see, and in the totals the owner sees', async () => {
+      const [owner, viewer] = await Promise.all([createUser(t.db, t.config), createUser(t.db, t.config)]);
+      await insertRun(t.db, { userId: owner.id, finishedAt: new Date('2026-03-01T00:00:00Z'), distanceMeters: 5000, source: 'app' });
+      await insertRun(t.db, { userId: owner.id, finishedAt: new Date('2026-03-02T00:00:00Z'), distanceMeters: 8000, source: 'strava' });
+      await t.db.query('UPDATE users SET total_distance_meters = 13000, total_runs = 2 WHERE id = $1', [owner.id]);
+      const seenBy = async (who: TestUser) =>
+        (await t.app.inject({ method: 'GET', url: `/api/v1/users/${owner.id}/profile`, headers: who.auth })).json();
+      const other = await seenBy(viewer);
+      assert.equal(other.total_distance_meters, 5000);
+      assert.equal(other.total_runs, 1);
+      const own = await seenBy(owner);
+      assert.equal(own.total_distance_meters, 13000);
+      assert.equal(own.total_runs, 2);
     });
 
     it('reads the whole profile in one query, however many courses and ranks', async () => {

@@ -90,7 +90,9 @@ export interface PublicProfileRow {
  */
 export async function findPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfileRow | undefined> {
   const { rows } = await db.query<PublicProfileRow>(
-    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.total_distance_meters, u.total_runs,
+    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username,
+            u.total_distance_meters - CASE WHEN u.id = $2 THEN 0 ELSE strava.distance END AS total_distance_meters,
+            u.total_runs - CASE WHEN u.id = $2 THEN 0 ELSE strava.runs END AS total_runs,
             u.created_at,
             (SELECT count(*) FROM follows WHERE following_id = u.id) AS followers_count,
             (SELECT count(*) FROM follows WHERE follower_id = u.id) AS following_count,
@@ -120,6 +122,9 @@ export async function findPublicProfile(db: Queryable, userId: string, viewerId:
                       ORDER BY rank, r.best_duration_seconds, r.course_id
                       LIMIT 5) r) AS top_rankings
        FROM users u
+       -- Strava's terms: data from Strava is shown only to the user it belongs to, totals included.
+       CROSS JOIN LATERAL (SELECT coalesce(sum(distance_meters), 0) AS distance, count(*) AS runs
+                             FROM run_records WHERE user_id = u.id AND source = 'strava') strava
       WHERE u.id = $1`,
     [userId, viewerId],
   );
