@@ -62,16 +62,27 @@ export class Database implements Queryable {
   /** Runs `fn` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: a connection lost between two statements (a database
+    // restart while `fn` computes) would be an unhandled 'error' event that stops the process. The next
+    // statement fails instead, and the broken client is dropped rather than returned to the pool.
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        lost ??= rollbackErr;
+      });
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 

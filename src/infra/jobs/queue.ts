@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 export interface Job<T> {
   id: string;
@@ -42,6 +43,9 @@ export interface EnqueueOptions {
   startAfter?: Date;
 }
 
+/** Pause between attempts to record a job's outcome while the database is unreachable. */
+const OUTCOME_RETRY_MS = 1000;
+
 const DEFAULTS: Required<QueueOptions> = {
   retryLimit: 3,
   retryDelay: 5,
@@ -70,6 +74,8 @@ export class JobQueue {
   private readonly periodic: Periodic[] = [];
   private readonly inFlightSql = new Set<Promise<unknown>>();
   private readonly inFlightJobs = new Set<Promise<unknown>>();
+  /** Epoch ms after which stop() no longer waits for running jobs. */
+  private stopDeadline = Infinity;
 
   constructor(
     private readonly db: Database,
@@ -153,6 +159,7 @@ export class JobQueue {
     this.state = 'stopping';
     for (const p of this.periodic) clearTimeout(p.timer);
     const deadline = Date.now() + timeoutMs;
+    this.stopDeadline = deadline;
     for (const name of this.workerNames) await boss.offWork(name);
     await this.settle(deadline, true);
     await boss.stop({ graceful: false });
@@ -167,10 +174,42 @@ export class JobQueue {
       if (!job) return;
       // pg-boss waits a full poll interval after each job; fetch again at once while there is work.
       if (workerId) boss.notifyWorker(workerId);
-      const run = this.runJob(handler, { id: job.id, name, data: job.data as never, retryCount: job.retryCount }, job.retryLimit);
+      const expiresAt = Date.now() + job.expireInSeconds * 1000;
+      const run = this.runJob(handler, { id: job.id, name, data: job.data as never, retryCount: job.retryCount }, job.retryLimit).then(
+        () => this.recordOutcome(boss, name, job.id, expiresAt, null),
+        (error: unknown) => this.recordOutcome(boss, name, job.id, expiresAt, { error }),
+      );
       this.track(this.inFlightJobs, run);
       await run;
     });
+  }
+
+  /**
+   * Records a job's outcome (completed, or failed to be retried later), retrying while the database is
+   * unreachable. pg-boss records it once, without waiting and through executeSql (which answers nothing on a
+   * failure): an outcome lost to a database restart would leave the job 'active' until it expires
+   * (expireInSeconds, 15 minutes by default). pg-boss's own statement, which still follows, finds the job no
+   * longer active and changes nothing (a retried job waits at least retryDelay seconds before it runs again).
+   */
+  private async recordOutcome(boss: PgBoss, name: string, id: string, expiresAt: number, failure: { error: unknown } | null): Promise<void> {
+    const db = { executeSql: (text: string, values?: unknown[]) => this.db.query(text, values) };
+    for (;;) {
+      if (this.state === 'stopped') return; // stop() has handed running jobs back to be retried
+      try {
+        if (!failure) await boss.complete(name, id, {}, { db });
+        else await boss.fail(name, id, failure.error instanceof Error ? failure.error : { value: String(failure.error) }, { db });
+        return;
+      } catch (err) {
+        // Past the expiry pg-boss's maintenance fails the job for a retry anyway; past stop()'s deadline nobody waits.
+        const giveUp =
+          !isDatabaseUnavailable(err) || Date.now() + OUTCOME_RETRY_MS >= expiresAt || (this.state !== 'running' && Date.now() >= this.stopDeadline);
+        if (giveUp) {
+          this.logger.error({ err, job: { id, name } }, 'could not record a job outcome; the job runs again once it expires');
+          return;
+        }
+        await sleep(OUTCOME_RETRY_MS);
+      }
+    }
   }
 
   private schedule(p: Periodic, delayMs: number): void {
