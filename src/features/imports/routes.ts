@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { AppError } from '../../infra/errors.js';
+import { dropRestOfBody, refuseDeclaredOversize } from '../../infra/http/uploads.js';
 import { validatorCompiler } from '../../infra/http/validation.js';
 import { ImportAccepted, ImportDetail, ImportListQuery, ImportPage, ImportParams, ImportUploadBody } from './schemas.js';
 import * as service from './service.js';
@@ -52,6 +53,9 @@ export const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/upload',
     {
+      // A body declared larger than the cap is refused before it is read (see src/infra/http/uploads.ts).
+      onRequest: refuseDeclaredOversize(maxMiB),
+      onResponse: dropRestOfBody,
       validatorCompiler: skipBodyValidation,
       schema: {
         tags,
