@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PROVIDERS } from './providers/types.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+import { Nullable } from '../../infra/http/schemas.js';
 
 export const LoginBody = Type.Object({
   provider: Type.Union(PROVIDERS.map((p) => Type.Literal(p)), { description: 'kakao | apple | google | naver' }),

@@ -1,6 +1,6 @@
 // Request and response schemas of the courses routes (API.md §5, §3 GET /users/me/courses; DECISIONS M1, M9).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 /** Longest route a course may have; denser runs are simplified to fit. */
 export const MAX_ROUTE_POINTS = 10_000;
@@ -8,7 +8,6 @@ export const MAX_ROUTE_POINTS = 10_000;
 export const MAX_BOUNDS_SPAN_DEGREES = 45;
 
 const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const Lng = Type.Number({ minimum: -180, maximum: 180 });
 const Difficulty = Nullable(Type.Union([Type.Literal('easy'), Type.Literal('medium'), Type.Literal('hard')]));

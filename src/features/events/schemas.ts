@@ -1,9 +1,8 @@
 // Request and response schemas of the events routes (API.md §10, plus create/edit/cancel).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const Lng = Type.Number({ minimum: -180, maximum: 180 });
 

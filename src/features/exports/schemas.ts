@@ -1,6 +1,5 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from '../../infra/http/schemas.js';
 
 export const RunParams = Type.Object({ run_id: Type.String({ format: 'uuid' }) });
 export const ExportParams = Type.Object({ export_id: Type.String({ format: 'uuid' }) });

@@ -1,6 +1,6 @@
 // Request and response schemas of the favorite routes (API.md §11).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { Nullable } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 

@@ -1,9 +1,8 @@
 // Response schemas of the follow feed routes (API.md §4, RULES.md §7).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
 
 export const FriendsRunningQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Most sessions returned' }),

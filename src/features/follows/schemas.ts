@@ -1,6 +1,6 @@
 // Request and response schemas of the follows routes (API.md §4).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { Nullable } from '../../infra/http/schemas.js';
 
 export { UserId } from '../users/schemas.js';
 

@@ -1,7 +1,7 @@
 // Request and response schemas of the imports routes (API.md §12).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from '../../infra/http/schemas.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Uuid = Type.String({ format: 'uuid' });
 
 /** Documents the multipart body; the handler reads the stream itself (see routes.ts). */

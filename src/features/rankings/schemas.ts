@@ -1,6 +1,6 @@
 // Request and response schemas of the leaderboard routes (API.md §7, DECISIONS M2).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 export const CourseId = Type.Object({ course_id: Type.String({ format: 'uuid' }) });
 
@@ -11,8 +11,6 @@ export const RankingsQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Replaces per_page; alone it answers a bare array of the top entries' })),
 });
 export type RankingsQuery = Static<typeof RankingsQuery>;
-
-const DateTime = Type.String({ format: 'date-time' });
 
 export const RankingEntry = Type.Object({
   rank: Type.Integer({ minimum: 1, description: 'Unique: equal times go to whoever achieved them first' }),

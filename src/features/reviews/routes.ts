@@ -1,9 +1,9 @@
 // Review routes (API.md §8), registered under /courses. Every route needs a bearer token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
 import { CourseId, CourseReviewId, CreateReviewBody, PageQuery, ReplyBody, Review, ReviewId, ReviewList, UpdateReviewBody } from './schemas.js';
 import * as service from './service.js';
+import { Nullable } from '../../infra/http/schemas.js';
 
 const tags = ['reviews'];
 const ErrorRef = Type.Ref('ErrorBody');

@@ -1,9 +1,8 @@
 // Request and response schemas of the review routes (API.md §8; DECISIONS M1).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
 
 export const CourseId = Type.Object({ course_id: Uuid });
 export const ReviewId = Type.Object({ review_id: Uuid });

@@ -1,10 +1,9 @@
 // Request and response schemas of the runs routes (API.md §6 and GET /users/me/runs of §3).
 // Fields the old server typed int accept any JSON number and are rounded before storing (M1).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
-const DateTime = Type.String({ format: 'date-time' });
 
 /** An int field of the old API: any number in range, rounded half up when stored (M1). */
 const IntLike = (minimum: number, maximum: number, options: object = {}) =>

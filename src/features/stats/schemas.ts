@@ -1,6 +1,6 @@
 // Request and response schemas of the user statistics routes (API.md §3).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { Nullable } from '../../infra/http/schemas.js';
 
 export const StatsQuery = Type.Object({
   period: Type.Union([Type.Literal('all'), Type.Literal('week'), Type.Literal('month'), Type.Literal('year')], {

@@ -1,7 +1,6 @@
 // Request and response schemas of the users routes (API.md §3, DECISIONS M5/M6).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
 const NICKNAME_CHAR = String.raw`[\p{L}\p{M}\p{N}_.\-]`;
 
@@ -40,8 +39,6 @@ export const UpdateProfileBody = Type.Object({
   instagram_username: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[A-Za-z0-9._]+$' }))),
 });
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
-
-const DateTime = Type.String({ format: 'date-time' });
 
 const profileFields = {
   id: Type.String({ format: 'uuid' }),

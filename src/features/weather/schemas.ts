@@ -1,6 +1,6 @@
 // Request and response schemas of the weather route (API.md §14).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../users/schemas.js';
+import { Nullable } from '../../infra/http/schemas.js';
 
 export const WeatherQuery = Type.Object({
   lat: Type.Number({ minimum: -90, maximum: 90 }),
