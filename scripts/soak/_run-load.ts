@@ -561,3 +561,9 @@ export async function failedStatsJobs(pool: pg.Pool, world: World): Promise<numb
   );
   return rows[0]!.n;
 }
+
+/** The first 20 failures for the report's notes, and how many more there were. */
+export function failureNotes(failures: readonly string[]): string[] {
+  const shown = failures.slice(0, 20).map((f) => `FAILURE ${f}`);
+  return failures.length > 20 ? [...shown, `... and ${failures.length - 20} more failures`] : shown;
+}

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { prepareDatabase } from '../bench/database.js';
 import type { Scale, SoakReport } from './types.js';
 import {
+  failureNotes,
   checkConsistency,
   createWorld,
   failedStatsJobs,
@@ -294,7 +295,6 @@ export async function run(scale: Scale): Promise<SoakReport> {
     if (world) await removeWorld(pool, world).catch((err: unknown) => notes.push(`cleanup failed: ${String(err)}`));
     await pool.end();
   }
-  notes.push(...tally.failures.slice(0, 20).map((f) => `FAILURE ${f}`));
-  if (tally.failures.length > 20) notes.push(`... and ${tally.failures.length - 20} more failures`);
+  notes.push(...failureNotes(tally.failures));
   return { name: 'runs', requests: tally.requests, faults: tally.aborts, failures: tally.failures.length, notes };
 }
