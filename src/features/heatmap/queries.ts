@@ -47,7 +47,9 @@ export async function heatCells(db: Queryable, a: HeatmapArgs): Promise<CellRow[
      points AS (
        SELECT id, (ST_DumpPoints(ST_Segmentize(ST_Simplify(g, 0.25 / $5::float8), 0.25 / $5::float8))).geom AS p FROM trimmed),
      cells AS (
-       SELECT floor(ST_Y(p) * $5::float8) AS y, floor(ST_X(p) * $5::float8) AS x, count(DISTINCT id) AS weight
+       -- A point on a cell edge (a decimal such as 129.315) times the cells per degree lands a hair below the
+       -- whole number in binary floating point; the nudge keeps it in the cell it lies on.
+       SELECT floor(ST_Y(p) * $5::float8 + 1e-9) AS y, floor(ST_X(p) * $5::float8 + 1e-9) AS x, count(DISTINCT id) AS weight
          FROM points, box
         WHERE ST_Intersects(p, box.g)
         GROUP BY 1, 2)
