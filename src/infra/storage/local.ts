@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { notFound } from '../errors.js';
 import { keyFrom, newKey, parseKeyOrThrow, publicUrl, StorageKeyError, type Folder } from './keys.js';
-import type { PutFile, Storage, StoredFile } from './storage.js';
+import type { PutFile, Storage, StoredFile } from './types.js';
 
 export class LocalStorage implements Storage {
   readonly kind = 'local';

@@ -5,7 +5,7 @@ import { buffer } from 'node:stream/consumers';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { notFound } from '../errors.js';
 import { contentTypeOf, keyFrom, newKey, parseKeyOrThrow, publicUrl, StorageKeyError, type Folder } from './keys.js';
-import type { PutFile, Storage, StoredFile } from './storage.js';
+import type { PutFile, Storage, StoredFile } from './types.js';
 
 export interface S3Settings {
   bucket: string;
