@@ -6,10 +6,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from 'pino';
-import type { Config } from './infra/config.js';
-import type { Database } from './infra/db/database.js';
-import type { JobQueue } from './infra/jobs/queue.js';
+import type { AppDeps } from './infra/deps.js';
 import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
 import { declareCommonErrors } from './infra/http/error-responses.js';
@@ -18,8 +15,6 @@ import { registerGracefulClose } from './infra/http/closing.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
 import { registerLoadShedding } from './infra/http/load-shedding.js';
 import { healthRoutes } from './features/health/routes.js';
-import type { Storage } from './infra/storage/storage.js';
-import type { FcmSender } from './infra/push/fcm.js';
 import { localFileRoutes } from './infra/storage/routes.js';
 import { registerAuthGuard } from './features/auth/guard.js';
 import { authRoutes } from './features/auth/routes.js';
@@ -41,22 +36,6 @@ import { eventsRoutes } from './features/events/routes.js';
 import { feedRoutes } from './features/feed/routes.js';
 import { stravaRoutes } from './features/strava/routes.js';
 import { importsRoutes } from './features/imports/routes.js';
-
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  db: Database;
-  jobs: JobQueue;
-  storage: Storage;
-  /** Push sending (FCM); tests may replace it before the workers start. */
-  push: FcmSender;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    deps: AppDeps;
-  }
-}
 
 export const API_PREFIX = '/api/v1';
 

@@ -1,6 +1,6 @@
 // Every background job, registered by feature. The API process and `npm run worker` both call this
 // before the queue starts: producers find every queue, and a job runs the same code wherever it runs.
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './infra/deps.js';
 import { registerExportJobs } from './features/exports/service.js';
 import { registerThumbnailJobs } from './features/thumbnails/jobs.js';
 import { registerCourseStatsJob } from './features/rankings/stats-jobs.js';

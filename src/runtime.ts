@@ -1,7 +1,7 @@
 // What every process opens the same way, the API and `npm run worker` alike: the database
 // (migrated), the storage, and the job queue with every handler registered.
 import type { Logger } from 'pino';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './infra/deps.js';
 import type { Config } from './infra/config.js';
 import { Database } from './infra/db/database.js';
 import { migrate } from './infra/db/migrate.js';

@@ -1,5 +1,5 @@
 // Login (social and dev), refresh-token rotation and logout.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, badRequest, conflict } from '../../infra/errors.js';
 import { issueAccessToken } from './access-token.js';

@@ -1,7 +1,7 @@
 // Event reminders: a periodic sweep in the worker processes pushes 'event_reminder' to the participants of events
 // starting within EVENT_REMINDER_MINUTES. Each event is claimed once (reminder_sent_at) by one statement, so
 // several workers sweeping together remind once; moving an event's start clears the claim (see updateEvent).
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { enqueuePush, type PushKind } from '../notifications/push.js';
 
 /** The sweep runs every minute: a reminder arrives at most about a minute late. */

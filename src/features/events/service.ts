@@ -1,6 +1,6 @@
 // Group-run events (RULES.md §8, DECISIONS "Product scope"): anyone signed in lists, reads, joins and leaves them;
 // users create events, and only an event's creator edits or cancels it. Cancelled events stay readable.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Database, Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { requireOwner, requireVisible } from '../auth/authorize.js';

@@ -2,7 +2,7 @@
 // private 'exports' folder, which is never served publicly: only its owner downloads it, through the API.
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Database } from '../../infra/db/database.js';
 import { notFound } from '../../infra/errors.js';
 import { userArchive } from './archive.js';

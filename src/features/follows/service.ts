@@ -1,5 +1,5 @@
 // Following other users: follow, unfollow, lists and status (RULES.md §7).
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { enqueuePush } from '../notifications/push.js';

@@ -2,7 +2,7 @@
 // transaction with the import's completion. Safe to run again: the import row is locked and a completed one
 // (or one already holding its run) is left alone, so a retry after a crash never makes a second run.
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { AppError } from '../../infra/errors.js';
 import { finishRun } from '../runs/pipeline.js';
 import type { BuiltRun } from './activity.js';

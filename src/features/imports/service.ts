@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { deleteRun } from '../runs/service.js';
 import { IMPORT_FILE_JOB, type ImportFileJob } from './job.js';

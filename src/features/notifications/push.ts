@@ -1,7 +1,7 @@
 // Push notifications to every device of a user (DECISIONS.md: new follower, reviews and replies, losing a
 // first place, events). A feature calls enqueuePush inside the transaction of the change that causes it; the
 // notification is recorded once per cause, and a job sends it after commit, to each device at most once.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import * as q from './queries.js';
 import type { PushKind } from './schemas.js';

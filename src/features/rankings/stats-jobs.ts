@@ -1,7 +1,7 @@
 // Public course statistics (RULES.md §4 with the GAPS fixes): recomputed by a background job after every
 // change to a course's runs, from plausible non-Strava runs only, with the ranked (gate to gate) time, hours
 // in the server's time zone, and the course difficulty updated from the completion rate.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Database, Queryable } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/jobs/queue.js';
 import { computeDifficulty } from '../courses/difficulty.js';

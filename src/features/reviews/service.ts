@@ -1,7 +1,7 @@
 // Course reviews (RULES.md §9): one per user and course, edited or deleted by their author only, answered by
 // the course's creator only. A private course and its reviews are visible to its owner alone (404 to others).
 // The creator hears of a new review, and the reviewer of a reply, by push.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { conflict, forbidden, notFound } from '../../infra/errors.js';
 import { requireVisible } from '../auth/authorize.js';

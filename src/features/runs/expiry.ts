@@ -1,7 +1,7 @@
 // Sessions the app never completed, recovered or discarded stop counting as "running now" once nothing was heard
 // from them (start or chunk) for RUN_SESSION_EXPIRE_HOURS. An expired session can still be completed, recovered
 // or discarded, and a new chunk makes it active again: a phone that comes back online late loses nothing.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 
 /** How often the workers sweep; expiry is counted in hours, so minutes late is fine. */

@@ -1,7 +1,7 @@
 // "Someone took your #1": when a ranked run moves a new runner to first place on a course, the runner who
 // held it is told (DECISIONS "Push notifications"). The leader is read before the run is ranked, inside the
 // same transaction, from the board's own index.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { enqueuePush } from '../notifications/push.js';
 

@@ -2,7 +2,7 @@
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
 // decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
 // progress, update the runner's counters and queue the course statistics.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { isTimeZone } from '../../infra/config.js';
 import type { Queryable } from '../../infra/db/database.js';
 import type { LngLat, TrackPoint } from '../matching/geo.js';

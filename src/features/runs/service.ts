@@ -1,6 +1,6 @@
 // Run recording (RULES.md §1 with the GAPS fixes, DECISIONS M1/M7/M8): sessions, idempotent chunk uploads,
 // idempotent completion and recovery through the shared finishRun pipeline, discard, deletion, and reading.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { requireVisible } from '../auth/authorize.js';

@@ -2,7 +2,7 @@
 // a fresh access token for every use. Strava's access tokens last 6 hours; one expiring within 10 minutes is
 // refreshed under a row lock, so concurrent jobs refresh once and the newest (possibly rotated) refresh token is
 // the one kept.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { tokenCipher } from '../../infra/crypto.js';
 import { badRequest } from '../../infra/errors.js';

@@ -2,7 +2,7 @@
 // headers) a job stops and enqueues itself again to start when the next window opens; what it imported stays and
 // the rest is done then (imports already made are skipped). Other Strava failures are retried with backoff, except
 // a revoked access or a removed connection, which no retry can fix.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError } from '../../infra/errors.js';
 import type { JobQueue, QueueOptions } from '../../infra/jobs/queue.js';

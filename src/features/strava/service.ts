@@ -1,7 +1,7 @@
 // The Strava routes' work (API.md §17, RULES.md §13 with the GAPS fixes and DECISIONS): connecting with a state
 // bound to the user, tokens encrypted, an import of the last 30 days' runs on connect, single and bulk syncs of runs
 // only, and a disconnect that revokes our access at Strava and removes the user's Strava data.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { AppError, badRequest, conflict, notFound } from '../../infra/errors.js';
 import { isRun } from './activity.js';
 import { deauthorize, exchangeCode, StravaError, type StravaActivity } from './client.js';

@@ -2,7 +2,7 @@
 // pipeline (source 'strava': counted in its owner's history and stats, never ranked or shown to others) in one
 // transaction with its external_imports row, whose unique index makes concurrent syncs import it once. Runs leave
 // through the runs feature's own deletion, which undoes totals, leaderboard places and course statistics.
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { AppError } from '../../infra/errors.js';
 import { findSameActivity, insertImportedSession, lockUserImports } from '../imports/queries.js';
 import { finishRun } from '../runs/pipeline.js';

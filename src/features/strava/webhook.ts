@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { forbidden } from '../../infra/errors.js';
 import { enqueueActivity, enqueueDeauthorization } from './jobs.js';
 import * as q from './queries.js';

@@ -1,6 +1,6 @@
 // The 'course-thumbnail' job: enqueued in the course-creation transaction, so it runs only once the course is
 // committed (the old server's task ran before the commit and never found the course).
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/jobs/queue.js';
 import { renderCourseThumbnail } from './service.js';

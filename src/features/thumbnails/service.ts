@@ -2,7 +2,7 @@
 // Mapbox fails, stored in our storage ('thumbnails', public). courses.thumbnail_url only ever holds our storage
 // URL: the Mapbox URL carries the token, so it never reaches the database or a client.
 import type { Logger } from 'pino';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { fetchStaticImage, MapboxError, staticImageUrl } from './mapbox.js';
 import { courseRoute, replaceThumbnailUrl, thumbnailInUse } from './queries.js';
 import { renderRoutePng } from './render.js';

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import { notFound } from '../../infra/errors.js';
 import { toAvatarJpeg } from './image.js';
 import { avatarInUse, replaceAvatarUrl } from './queries.js';

@@ -1,6 +1,6 @@
 // Profiles and accounts: onboarding, profile edits, public profiles, account deletion.
 import type { FastifyBaseLogger } from 'fastify';
-import type { AppDeps } from '../../app.js';
+import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { conflict, notFound } from '../../infra/errors.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
