@@ -12,6 +12,7 @@ import type { Database } from './infra/db/database.js';
 import type { JobQueue } from './infra/jobs/queue.js';
 import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
+import { registerJsonBodyParser } from './infra/http/json-body.js';
 import { declareCommonErrors } from './infra/http/error-responses.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
 import { registerGracefulClose } from './infra/http/closing.js';
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorate('deps', deps);
   app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app);
   app.addSchema(ErrorBody);
   registerErrorHandling(app);
   registerRequestContext(app);
