@@ -32,6 +32,7 @@ import { exportRoutes } from './features/exports/routes.js';
 import { rankingsRoutes } from './features/rankings/routes.js';
 import { statsRoutes } from './features/stats/routes.js';
 import { coursesRoutes, myCoursesRoutes } from './features/courses/routes.js';
+import { COURSE_PAGES_PREFIX, coursePageRoutes } from './features/courses/page.js';
 import { myRunsRoutes, runsRoutes } from './features/runs/routes.js';
 import { reviewsRoutes } from './features/reviews/routes.js';
 import { likesRoutes } from './features/likes/routes.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(localFileRoutes);
+  await app.register(coursePageRoutes, { prefix: COURSE_PAGES_PREFIX });
   await app.register(
     async (api) => {
       registerAuthGuard(api);

@@ -98,7 +98,8 @@ describe('courses', () => {
       const created = res.json();
       assert.deepEqual(Object.keys(created).sort(), ['created_at', 'distance_meters', 'id', 'share_url', 'thumbnail_url', 'title']);
       assert.equal(created.title, 'River loop');
-      assert.equal(created.thumbnail_url, null);
+      assert.equal(created.share_url, `${t.config.publicBaseUrl}/courses/${created.id}`);
+      assert.equal(created.thumbnail_url, `${t.config.publicBaseUrl}/api/v1/courses/${created.id}/thumbnail`);
       assert.match(created.created_at, /Z$/);
 
       const row = (await courseRow(created.id))!;
@@ -477,6 +478,52 @@ describe('courses', () => {
         best_duration_seconds: null, best_pace_seconds_per_km: null, completion_rate: 0, runs_by_hour: {}, updated_at: null,
       });
       assert.equal((await get(`/courses/${randomUUID()}/stats`)).statusCode, 404);
+    });
+  });
+
+  describe('share page and picture address', () => {
+    const page = (id: string) => t.app.inject({ method: 'GET', url: `/courses/${id}` });
+
+    it('serves the shared link of a public course as an HTML page with its title (escaped) and link preview', async () => {
+      const id = await createCourse(alice, { title: '<b>Han & "river"</b>' });
+      await t.db.query(`UPDATE courses SET thumbnail_url = 'https://cdn.example.com/t.png' WHERE id = $1`, [id]);
+      const res = await page(id);
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+      assert.ok(res.body.includes('<h1>&lt;b&gt;Han &amp; &quot;river&quot;&lt;/b&gt;</h1>'), res.body);
+      assert.ok(!res.body.includes('<b>Han'), 'no markup of the user gets in');
+      assert.ok(res.body.includes('<meta property="og:image" content="https://cdn.example.com/t.png">'));
+      assert.ok(res.body.includes(`<meta property="og:url" content="${t.config.publicBaseUrl}/courses/${id}">`));
+      assert.ok(res.body.includes('3.0 km'));
+      assert.match(String(res.headers['content-security-policy']), /default-src 'none'; img-src https: http:/);
+    });
+
+    it('answers 404 for a private or unknown course, and 422 for a malformed id', async () => {
+      const hidden = await page(await createCourse(alice, { is_public: false }));
+      assert.equal(hidden.statusCode, 404);
+      assert.equal(hidden.json().code, 'NOT_FOUND');
+      assert.equal((await page(randomUUID())).statusCode, 404);
+      assert.equal((await page('not-a-uuid')).statusCode, 422);
+    });
+
+    // Serving the drawn picture: test/thumbnails.test.ts.
+    it('answers the picture address with 404 THUMBNAIL_NOT_READY until drawn; private ones to the owner only', async () => {
+      const id = await createCourse(alice, { is_public: false });
+      const thumbnail = (user?: TestUser) => get(`/courses/${id}/thumbnail`, user);
+      const pending = await thumbnail(alice);
+      assert.equal(pending.statusCode, 404);
+      assert.equal(pending.json().code, 'THUMBNAIL_NOT_READY');
+      assert.equal(pending.headers['retry-after'], '5');
+      // A picture the old server kept elsewhere: a redirect to it.
+      await t.db.query(`UPDATE courses SET thumbnail_url = 'https://cdn.example.com/p.png' WHERE id = $1`, [id]);
+      const drawn = await thumbnail(alice);
+      assert.equal(drawn.statusCode, 302);
+      assert.equal(drawn.headers.location, 'https://cdn.example.com/p.png');
+      for (const stranger of [bob, undefined]) {
+        const res = await thumbnail(stranger);
+        assert.equal(res.statusCode, 404);
+        assert.equal(res.json().code, 'NOT_FOUND');
+      }
     });
   });
 

@@ -25,6 +25,28 @@ export async function findCourseAccess(db: Queryable, id: string, lock = false):
   return rows[0];
 }
 
+export interface CourseCardRow {
+  [key: string]: unknown;
+  id: string;
+  owner_id: string;
+  is_public: boolean;
+  title: string;
+  distance_meters: number;
+  thumbnail_url: string | null;
+  creator_nickname: string | null;
+}
+
+/** What the course's share page and picture address need. */
+export async function findCourseCard(db: Queryable, id: string): Promise<CourseCardRow | undefined> {
+  const { rows } = await db.query<CourseCardRow>(
+    `SELECT c.id, c.creator_id AS owner_id, c.is_public, c.title, c.distance_meters, c.thumbnail_url, u.nickname AS creator_nickname
+       FROM courses c JOIN users u ON u.id = c.creator_id
+      WHERE c.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
 export interface SourceRunRow {
   [key: string]: unknown;
   source: string;

@@ -3,6 +3,8 @@
 import type { Database, Queryable } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/jobs/queue.js';
 import { AppError, notFound } from '../../infra/errors.js';
+import { contentTypeOf } from '../../infra/storage/keys.js';
+import type { Storage } from '../../infra/storage/storage.js';
 import { requireVisible, type Owned } from '../auth/authorize.js';
 import { enqueueCourseThumbnail } from '../thumbnails/jobs.js';
 import { computeDifficulty } from './difficulty.js';
@@ -79,7 +81,13 @@ const int = (n: number) => Math.round(n);
  * The route is the body's when it has at least two distinct positions, otherwise the run's own recorded route
  * (the app sends a placeholder when it has too few GPS points).
  */
-export async function createCourse(db: Database, jobs: JobQueue, userId: string, body: CreateCourseBody): Promise<CreatedCourse> {
+/** Where a course's links point: its share page (`<pages>/<id>`) and its picture (`<api>/<id>/thumbnail`). */
+export interface CourseLinkBases {
+  pages: string;
+  api: string;
+}
+
+export async function createCourse(db: Database, jobs: JobQueue, links: CourseLinkBases, userId: string, body: CreateCourseBody): Promise<CreatedCourse> {
   const sent = body.route_geometry ? checkedPositions(body.route_geometry.coordinates) : [];
   const useSent = hasTwoDistinct(sent);
   const run = await q.findOwnRun(db, body.run_record_id, userId, !useSent);
@@ -110,8 +118,27 @@ export async function createCourse(db: Database, jobs: JobQueue, userId: string,
     await enqueueCourseThumbnail(jobs, tx, created.id);
     return created;
   });
-  // Thumbnails are rendered by a later job; until then the app shows its own placeholder.
-  return { ...course, share_url: null, created_at: course.created_at.toISOString() };
+  // The picture is rendered by a later job: the reply gives its stable address, which redirects to it once drawn.
+  return {
+    ...course,
+    thumbnail_url: `${links.api}/${course.id}/thumbnail`,
+    share_url: `${links.pages}/${course.id}`,
+    created_at: course.created_at.toISOString(),
+  };
+}
+
+/** The picture's bytes from our storage, or the address of a picture kept elsewhere (a row from the old server). */
+export type CoursePicture = { bytes: Buffer; contentType: string } | { elsewhere: string };
+
+/** The picture of a course the caller may see; 404 THUMBNAIL_NOT_READY (with Retry-After) until it is drawn. */
+export async function coursePicture(db: Queryable, storage: Storage, id: string, userId: string | undefined): Promise<CoursePicture> {
+  const course = requireVisible(await q.findCourseCard(db, id), userId, 'Course');
+  if (!course.thumbnail_url) {
+    throw new AppError(404, 'THUMBNAIL_NOT_READY', 'The course picture is not drawn yet; retry shortly', { 'retry-after': '5' });
+  }
+  const key = storage.keyOf(course.thumbnail_url);
+  if (!key) return { elsewhere: course.thumbnail_url };
+  return { bytes: await storage.get(key), contentType: contentTypeOf(key) };
 }
 
 function toListItem(row: q.ListRow): CourseListItem {
