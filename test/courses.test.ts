@@ -219,13 +219,13 @@ describe('courses', () => {
       const d = (distanceMeters: number, elevationGainMeters: number, completionRate: number | null = null) =>
         computeDifficulty({ distanceMeters, elevationGainMeters, completionRate });
       assert.equal(d(3000, 0), 'easy'); // 9 + 0 + 0 + 10 = 19
-      assert.equal(d(5000, 50), 'medium'); // 15 + 5 + 3.3 + 10 = 33.3
+      assert.equal(d(5000, 50), 'normal'); // 15 + 5 + 3.3 + 10 = 33.3
       assert.equal(d(5000, 40), 'easy'); // 15 + 4 + 2.7 + 10 = 31.7
       assert.equal(d(10_000, 300), 'hard'); // 30 + 30 + 10 + 10 = 80
-      assert.equal(d(8000, 150), 'medium'); // 24 + 15 + 6.25 + 10 = 55.25
-      assert.equal(d(8000, 150, 0), 'medium'); // nobody finishes: 24 + 15 + 6.25 + 20 = 65.25
+      assert.equal(d(8000, 150), 'normal'); // 24 + 15 + 6.25 + 10 = 55.25
+      assert.equal(d(8000, 150, 0), 'normal'); // nobody finishes: 24 + 15 + 6.25 + 20 = 65.25
       assert.equal(d(8000, 160, 0), 'hard'); // 24 + 16 + 6.67 + 20 = 66.67
-      assert.equal(d(8000, 160, 1), 'medium'); // everybody finishes: 24 + 16 + 6.67 + 0 = 46.67
+      assert.equal(d(8000, 160, 1), 'normal'); // everybody finishes: 24 + 16 + 6.67 + 0 = 46.67
       assert.equal(d(0, 0), 'easy');
       assert.equal(d(50_000, 5000, 1), 'hard'); // capped scores: 30 + 30 + 20 + 0 = 80
     });
@@ -289,12 +289,12 @@ describe('courses', () => {
       assert.deepEqual(list.data.map((c: { id: string }) => c.id), [shown]);
       const item = list.data[0];
       assert.deepEqual(Object.keys(item).sort(), [
-        'created_at', 'creator', 'difficulty', 'distance_from_user_meters', 'distance_meters', 'elevation_gain_meters',
+        'created_at', 'creator', 'difficulty', 'distance_meters', 'elevation_gain_meters',
         'estimated_duration_seconds', 'id', 'like_count', 'stats', 'thumbnail_url', 'title',
       ]);
       assert.deepEqual(item.creator, { id: alice.id, nickname: alice.nickname, avatar_url: null });
       assert.deepEqual(item.stats, { total_runs: 0, unique_runners: 0, avg_pace_seconds_per_km: null });
-      assert.equal(item.distance_from_user_meters, null);
+      assert.equal('distance_from_user_meters' in item, false, 'without a location it is left out (optional in the app)');
       assert.equal(item.like_count, 0);
     });
 

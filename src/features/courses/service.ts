@@ -3,6 +3,7 @@
 import type { Database, Queryable } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/jobs/queue.js';
 import { AppError, notFound } from '../../infra/errors.js';
+import { withoutNulls } from '../../infra/http/schemas.js';
 import { contentTypeOf } from '../../infra/storage/keys.js';
 import type { Storage } from '../../infra/storage/storage.js';
 import { requireVisible, type Owned } from '../auth/authorize.js';
@@ -154,7 +155,7 @@ function toListItem(row: q.ListRow): CourseListItem {
     creator: { id: row.creator_id, nickname: row.creator_nickname, avatar_url: row.creator_avatar_url },
     stats: { total_runs: row.total_runs, unique_runners: row.unique_runners, avg_pace_seconds_per_km: row.avg_pace_seconds_per_km },
     created_at: row.created_at.toISOString(),
-    distance_from_user_meters: row.distance_from_user_meters,
+    ...withoutNulls({ distance_from_user_meters: row.distance_from_user_meters }),
   };
 }
 
