@@ -591,7 +591,7 @@ describe('courses', () => {
   describe('GET /users/me/courses', () => {
     it('lists the caller’s courses, private ones too, newest first, with stats', async () => {
       const carol = await createUser(t.db, t.config);
-      const first = await createCourse(carol, { title: 'First' });
+      const first = await createCourse(carol, { title: 'First', description: 'Along the river' });
       const second = await createCourse(carol, { title: 'Second', is_public: false });
       await createCourse(bob, { title: 'Not mine' });
       await t.db.query(`UPDATE courses SET created_at = now() - interval '1 day' WHERE id = $1`, [first]);
@@ -600,9 +600,10 @@ describe('courses', () => {
       assert.equal(res.statusCode, 200);
       const list = res.json();
       assert.deepEqual(list.map((c: { id: string }) => c.id), [second, first]);
-      assert.deepEqual(Object.keys(list[0]).sort(), ['created_at', 'difficulty', 'distance_meters', 'id', 'is_public', 'stats', 'thumbnail_url', 'title']);
+      assert.deepEqual(Object.keys(list[0]).sort(), ['created_at', 'description', 'difficulty', 'distance_meters', 'id', 'is_public', 'stats', 'thumbnail_url', 'title']);
       assert.equal(list[0].is_public, false);
       assert.deepEqual(list[1].stats, { total_runs: 3, unique_runners: 2, avg_pace_seconds_per_km: 330 });
+      assert.deepEqual([list[1].description, list[0].description], ['Along the river', null]);
       assert.equal((await get('/users/me/courses')).statusCode, 401);
     });
   });

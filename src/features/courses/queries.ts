@@ -393,6 +393,7 @@ export interface MyCourseRow {
   [key: string]: unknown;
   id: string;
   title: string;
+  description: string | null;
   distance_meters: number;
   thumbnail_url: string | null;
   is_public: boolean;
@@ -405,7 +406,7 @@ export interface MyCourseRow {
 
 export async function coursesOf(db: Queryable, userId: string): Promise<MyCourseRow[]> {
   const { rows } = await db.query<MyCourseRow>(
-    `SELECT c.id, c.title, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.created_at,
+    `SELECT c.id, c.title, c.description, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.created_at,
             coalesce(s.total_runs, 0) AS total_runs, coalesce(s.unique_runners, 0) AS unique_runners, s.avg_pace_seconds_per_km
        FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id
       WHERE c.creator_id = $1

@@ -202,6 +202,7 @@ export type UpdatedCourse = Static<typeof UpdatedCourse>;
 export const MyCourse = Type.Object({
   id: Uuid,
   title: Type.String(),
+  description: Nullable(Type.String()),
   distance_meters: Type.Integer(),
   thumbnail_url: Nullable(Type.String()),
   is_public: Type.Boolean(),
