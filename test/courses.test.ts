@@ -440,6 +440,9 @@ describe('courses', () => {
       assert.equal(detail.is_public, true);
       assert.equal((await get(`/courses/${randomUUID()}`)).statusCode, 404);
       assert.equal((await get('/courses/not-a-uuid')).statusCode, 422);
+      // A course stored without a profile: an empty one, as the app's type has no null for it.
+      await t.db.query('UPDATE courses SET elevation_profile = NULL WHERE id = $1', [id]);
+      assert.deepEqual((await get(`/courses/${id}`)).json().elevation_profile, []);
     });
 
     it('shows a private course and its stats to the owner only', async () => {

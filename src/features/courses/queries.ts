@@ -309,7 +309,8 @@ export interface DetailRow {
   owner_id: string;
   title: string;
   description: string | null;
-  route: { coordinates: number[][] } | null;
+  /** Never null: courses.route_geometry is NOT NULL. */
+  route: { coordinates: number[][] };
   distance_meters: number;
   estimated_duration_seconds: number | null;
   elevation_gain_meters: number;

@@ -156,13 +156,14 @@ export const CourseDetail = Type.Object({
   id: Uuid,
   title: Type.String(),
   description: Nullable(Type.String()),
-  route_geometry: Nullable(
-    Type.Object({ type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) }, { description: 'Positions [lng, lat, 0.0]' }),
+  route_geometry: Type.Object(
+    { type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) },
+    { description: 'Positions [lng, lat, 0.0]' },
   ),
   distance_meters: Type.Integer(),
   estimated_duration_seconds: Nullable(Type.Integer()),
   elevation_gain_meters: Type.Integer(),
-  elevation_profile: Nullable(Type.Array(Type.Number())),
+  elevation_profile: Type.Array(Type.Number()),
   thumbnail_url: Nullable(Type.String()),
   is_public: Type.Boolean(),
   difficulty: Difficulty,

@@ -204,7 +204,7 @@ export async function coursesInBounds(db: Queryable, query: BoundsQuery, userId:
 }
 
 export async function getCourse(db: Queryable, id: string, userId: string | undefined): Promise<CourseDetail> {
-  const { owner_id, route, creator_nickname, creator_avatar_url, created_at, ...row } = requireVisible(
+  const { owner_id, route, elevation_profile, creator_nickname, creator_avatar_url, created_at, ...row } = requireVisible(
     await q.findCourseDetail(db, id),
     userId,
     'Course',
@@ -212,7 +212,9 @@ export async function getCourse(db: Queryable, id: string, userId: string | unde
   return {
     ...row,
     // The stored line is 2-D; the app expects [lng, lat, alt].
-    route_geometry: route ? { type: 'LineString', coordinates: route.coordinates.map(([lng, lat]) => [lng!, lat!, 0]) } : null,
+    route_geometry: { type: 'LineString', coordinates: route.coordinates.map(([lng, lat]) => [lng!, lat!, 0]) },
+    // The app's type has no null here: a course without a profile (made in the database) has an empty one.
+    elevation_profile: elevation_profile ?? [],
     created_at: created_at.toISOString(),
     creator: { id: owner_id, nickname: creator_nickname, avatar_url: creator_avatar_url },
   };
