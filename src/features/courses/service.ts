@@ -78,16 +78,16 @@ function thinned(route: Position[]): Position[] {
 // M1: the app sends floats for integer fields; they are stored rounded (half up, all values here are ≥ 0).
 const int = (n: number) => Math.round(n);
 
-/**
- * The route is the body's when it has at least two distinct positions, otherwise the run's own recorded route
- * (the app sends a placeholder when it has too few GPS points).
- */
 /** Where a course's links point: its share page (`<pages>/<id>`) and its picture (`<api>/<id>/thumbnail`). */
 export interface CourseLinkBases {
   pages: string;
   api: string;
 }
 
+/**
+ * The route is the body's when it has at least two distinct positions, otherwise the run's own recorded route
+ * (the app sends a placeholder when it has too few GPS points).
+ */
 export async function createCourse(db: Database, jobs: JobQueue, links: CourseLinkBases, userId: string, body: CreateCourseBody): Promise<CreatedCourse> {
   const sent = body.route_geometry ? checkedPositions(body.route_geometry.coordinates) : [];
   const useSent = hasTwoDistinct(sent);
@@ -119,7 +119,7 @@ export async function createCourse(db: Database, jobs: JobQueue, links: CourseLi
     await enqueueCourseThumbnail(jobs, tx, created.id);
     return created;
   });
-  // The picture is rendered by a later job: the reply gives its stable address, which redirects to it once drawn.
+  // The picture is drawn by a later job: the reply gives its stable address, which serves it once drawn.
   return {
     ...course,
     thumbnail_url: `${links.api}/${course.id}/thumbnail`,
