@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './infra/deps.js';
 import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
 import { validatorCompiler } from './infra/http/validation.js';
+import { registerJsonBodyParser } from './infra/http/json-body.js';
 import { declareCommonErrors } from './infra/http/error-responses.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
 import { registerGracefulClose } from './infra/http/closing.js';
@@ -26,6 +27,7 @@ import { exportRoutes } from './features/exports/routes.js';
 import { rankingsRoutes } from './features/rankings/routes.js';
 import { statsRoutes } from './features/stats/routes.js';
 import { coursesRoutes, myCoursesRoutes } from './features/courses/routes.js';
+import { COURSE_PAGES_PREFIX, coursePageRoutes } from './features/courses/page.js';
 import { myRunsRoutes, runsRoutes } from './features/runs/routes.js';
 import { reviewsRoutes } from './features/reviews/routes.js';
 import { likesRoutes } from './features/likes/routes.js';
@@ -55,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.decorate('deps', deps);
   app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app);
   app.addSchema(ErrorBody);
   registerErrorHandling(app);
   registerRequestContext(app);
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(localFileRoutes);
+  await app.register(coursePageRoutes, { prefix: COURSE_PAGES_PREFIX });
   await app.register(
     async (api) => {
       registerAuthGuard(api);

@@ -98,7 +98,8 @@ describe('courses', () => {
       const created = res.json();
       assert.deepEqual(Object.keys(created).sort(), ['created_at', 'distance_meters', 'id', 'share_url', 'thumbnail_url', 'title']);
       assert.equal(created.title, 'River loop');
-      assert.equal(created.thumbnail_url, null);
+      assert.equal(created.share_url, `${t.config.publicBaseUrl}/courses/${created.id}`);
+      assert.equal(created.thumbnail_url, `${t.config.publicBaseUrl}/api/v1/courses/${created.id}/thumbnail`);
       assert.match(created.created_at, /Z$/);
 
       const row = (await courseRow(created.id))!;
@@ -218,13 +219,13 @@ describe('courses', () => {
       const d = (distanceMeters: number, elevationGainMeters: number, completionRate: number | null = null) =>
         computeDifficulty({ distanceMeters, elevationGainMeters, completionRate });
       assert.equal(d(3000, 0), 'easy'); // 9 + 0 + 0 + 10 = 19
-      assert.equal(d(5000, 50), 'medium'); // 15 + 5 + 3.3 + 10 = 33.3
+      assert.equal(d(5000, 50), 'normal'); // 15 + 5 + 3.3 + 10 = 33.3
       assert.equal(d(5000, 40), 'easy'); // 15 + 4 + 2.7 + 10 = 31.7
       assert.equal(d(10_000, 300), 'hard'); // 30 + 30 + 10 + 10 = 80
-      assert.equal(d(8000, 150), 'medium'); // 24 + 15 + 6.25 + 10 = 55.25
-      assert.equal(d(8000, 150, 0), 'medium'); // nobody finishes: 24 + 15 + 6.25 + 20 = 65.25
+      assert.equal(d(8000, 150), 'normal'); // 24 + 15 + 6.25 + 10 = 55.25
+      assert.equal(d(8000, 150, 0), 'normal'); // nobody finishes: 24 + 15 + 6.25 + 20 = 65.25
       assert.equal(d(8000, 160, 0), 'hard'); // 24 + 16 + 6.67 + 20 = 66.67
-      assert.equal(d(8000, 160, 1), 'medium'); // everybody finishes: 24 + 16 + 6.67 + 0 = 46.67
+      assert.equal(d(8000, 160, 1), 'normal'); // everybody finishes: 24 + 16 + 6.67 + 0 = 46.67
       assert.equal(d(0, 0), 'easy');
       assert.equal(d(50_000, 5000, 1), 'hard'); // capped scores: 30 + 30 + 20 + 0 = 80
     });
@@ -288,12 +289,12 @@ describe('courses', () => {
       assert.deepEqual(list.data.map((c: { id: string }) => c.id), [shown]);
       const item = list.data[0];
       assert.deepEqual(Object.keys(item).sort(), [
-        'created_at', 'creator', 'difficulty', 'distance_from_user_meters', 'distance_meters', 'elevation_gain_meters',
+        'created_at', 'creator', 'difficulty', 'distance_meters', 'elevation_gain_meters',
         'estimated_duration_seconds', 'id', 'like_count', 'stats', 'thumbnail_url', 'title',
       ]);
       assert.deepEqual(item.creator, { id: alice.id, nickname: alice.nickname, avatar_url: null });
       assert.deepEqual(item.stats, { total_runs: 0, unique_runners: 0, avg_pace_seconds_per_km: null });
-      assert.equal(item.distance_from_user_meters, null);
+      assert.equal('distance_from_user_meters' in item, false, 'without a location it is left out (optional in the app)');
       assert.equal(item.like_count, 0);
     });
 
@@ -439,6 +440,9 @@ describe('courses', () => {
       assert.equal(detail.is_public, true);
       assert.equal((await get(`/courses/${randomUUID()}`)).statusCode, 404);
       assert.equal((await get('/courses/not-a-uuid')).statusCode, 422);
+      // A course stored without a profile: an empty one, as the app's type has no null for it.
+      await t.db.query('UPDATE courses SET elevation_profile = NULL WHERE id = $1', [id]);
+      assert.deepEqual((await get(`/courses/${id}`)).json().elevation_profile, []);
     });
 
     it('shows a private course and its stats to the owner only', async () => {
@@ -477,6 +481,52 @@ describe('courses', () => {
         best_duration_seconds: null, best_pace_seconds_per_km: null, completion_rate: 0, runs_by_hour: {}, updated_at: null,
       });
       assert.equal((await get(`/courses/${randomUUID()}/stats`)).statusCode, 404);
+    });
+  });
+
+  describe('share page and picture address', () => {
+    const page = (id: string) => t.app.inject({ method: 'GET', url: `/courses/${id}` });
+
+    it('serves the shared link of a public course as an HTML page with its title (escaped) and link preview', async () => {
+      const id = await createCourse(alice, { title: '<b>Han & "river"</b>' });
+      await t.db.query(`UPDATE courses SET thumbnail_url = 'https://cdn.example.com/t.png' WHERE id = $1`, [id]);
+      const res = await page(id);
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+      assert.ok(res.body.includes('<h1>&lt;b&gt;Han &amp; &quot;river&quot;&lt;/b&gt;</h1>'), res.body);
+      assert.ok(!res.body.includes('<b>Han'), 'no markup of the user gets in');
+      assert.ok(res.body.includes('<meta property="og:image" content="https://cdn.example.com/t.png">'));
+      assert.ok(res.body.includes(`<meta property="og:url" content="${t.config.publicBaseUrl}/courses/${id}">`));
+      assert.ok(res.body.includes('3.0 km'));
+      assert.match(String(res.headers['content-security-policy']), /default-src 'none'; img-src https: http:/);
+    });
+
+    it('answers 404 for a private or unknown course, and 422 for a malformed id', async () => {
+      const hidden = await page(await createCourse(alice, { is_public: false }));
+      assert.equal(hidden.statusCode, 404);
+      assert.equal(hidden.json().code, 'NOT_FOUND');
+      assert.equal((await page(randomUUID())).statusCode, 404);
+      assert.equal((await page('not-a-uuid')).statusCode, 422);
+    });
+
+    // Serving the drawn picture: test/thumbnails.test.ts.
+    it('answers the picture address with 404 THUMBNAIL_NOT_READY until drawn; private ones to the owner only', async () => {
+      const id = await createCourse(alice, { is_public: false });
+      const thumbnail = (user?: TestUser) => get(`/courses/${id}/thumbnail`, user);
+      const pending = await thumbnail(alice);
+      assert.equal(pending.statusCode, 404);
+      assert.equal(pending.json().code, 'THUMBNAIL_NOT_READY');
+      assert.equal(pending.headers['retry-after'], '5');
+      // A picture the old server kept elsewhere: a redirect to it.
+      await t.db.query(`UPDATE courses SET thumbnail_url = 'https://cdn.example.com/p.png' WHERE id = $1`, [id]);
+      const drawn = await thumbnail(alice);
+      assert.equal(drawn.statusCode, 302);
+      assert.equal(drawn.headers.location, 'https://cdn.example.com/p.png');
+      for (const stranger of [bob, undefined]) {
+        const res = await thumbnail(stranger);
+        assert.equal(res.statusCode, 404);
+        assert.equal(res.json().code, 'NOT_FOUND');
+      }
     });
   });
 
@@ -544,7 +594,7 @@ describe('courses', () => {
   describe('GET /users/me/courses', () => {
     it('lists the caller’s courses, private ones too, newest first, with stats', async () => {
       const carol = await createUser(t.db, t.config);
-      const first = await createCourse(carol, { title: 'First' });
+      const first = await createCourse(carol, { title: 'First', description: 'Along the river' });
       const second = await createCourse(carol, { title: 'Second', is_public: false });
       await createCourse(bob, { title: 'Not mine' });
       await t.db.query(`UPDATE courses SET created_at = now() - interval '1 day' WHERE id = $1`, [first]);
@@ -553,9 +603,10 @@ describe('courses', () => {
       assert.equal(res.statusCode, 200);
       const list = res.json();
       assert.deepEqual(list.map((c: { id: string }) => c.id), [second, first]);
-      assert.deepEqual(Object.keys(list[0]).sort(), ['created_at', 'difficulty', 'distance_meters', 'id', 'is_public', 'stats', 'thumbnail_url', 'title']);
+      assert.deepEqual(Object.keys(list[0]).sort(), ['created_at', 'description', 'difficulty', 'distance_meters', 'id', 'is_public', 'stats', 'thumbnail_url', 'title']);
       assert.equal(list[0].is_public, false);
       assert.deepEqual(list[1].stats, { total_runs: 3, unique_runners: 2, avg_pace_seconds_per_km: 330 });
+      assert.deepEqual([list[1].description, list[0].description], ['Along the river', null]);
       assert.equal((await get('/users/me/courses')).statusCode, 401);
     });
   });

@@ -102,6 +102,11 @@ describe('events', () => {
       assert.equal(ev.my_progress, null);
       assert.equal(ev.cancelled_at, null);
       assert.deepEqual(ev.creator, { id: creator.id, nickname: creator.nickname, avatar_url: null });
+      // The newer app's EventItem: flat creator and progress fields, no crew schedule.
+      assert.deepEqual(
+        [ev.creator_nickname, ev.my_progress_distance_meters, ev.my_progress_runs, ev.recurring_schedule, ev.meeting_point],
+        [creator.nickname, null, null, null, null],
+      );
       assert.deepEqual([ev.center_lat, ev.center_lng], [37.52, 126.93]);
       assert.match(String(ev.starts_at), ISO_UTC);
       assert.equal((await eventRow(ev.id)).creator_id, creator.id);
@@ -337,6 +342,7 @@ describe('events', () => {
       assert.equal(again.json().code, 'ALREADY_JOINED');
       const detail = (await call('GET', `/events/${ev.id}`, runner)).json();
       assert.deepEqual([detail.participant_count, detail.is_participating, detail.my_progress.progress_runs], [1, true, 0]);
+      assert.deepEqual([detail.my_progress_distance_meters, detail.my_progress_runs], [0, 0]);
 
       assert.equal((await call('DELETE', `/events/${ev.id}/join`, runner)).statusCode, 204);
       assert.equal(await participants(ev.id), 0);

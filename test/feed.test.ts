@@ -46,7 +46,7 @@ describe('follow feed', () => {
       await course(friend!, 'Old course', true, ago(8 * 24 * HOUR));
       await course(stranger!, 'Not followed', true, ago(HOUR));
 
-      const plain = await insertRun(t.db, { userId: friend!.id, finishedAt: ago(1 * HOUR), distanceMeters: 5123, durationSeconds: 1700 });
+      const plain = await insertRun(t.db, { userId: friend!.id, finishedAt: ago(1 * HOUR), distanceMeters: 5123, durationSeconds: 1700, avgPace: 332 });
       const onPublic = await insertRun(t.db, { userId: friend!.id, courseId: publicCourse, finishedAt: ago(2 * HOUR), completed: true });
       const strava = await insertRun(t.db, { userId: friend!.id, finishedAt: ago(30 * 60_000), source: 'strava' });
       const onPrivate = await insertRun(t.db, { userId: friend!.id, courseId: privateCourse, finishedAt: ago(3 * HOUR) });
@@ -78,6 +78,7 @@ describe('follow feed', () => {
         run_id: plain,
         distance_meters: 5123,
         duration_seconds: 1700,
+        avg_pace_seconds_per_km: 332,
         course_title: null,
         course_id: null,
         course_title_created: null,
@@ -86,8 +87,8 @@ describe('follow feed', () => {
       });
       assert.equal(data[1]!.course_title, 'River loop');
       assert.deepEqual(
-        [data[2]!.course_title_created, data[2]!.course_distance_meters, data[2]!.run_id, data[2]!.distance_meters],
-        ['River loop', 4200, null, null],
+        [data[2]!.course_title_created, data[2]!.course_distance_meters, data[2]!.run_id, data[2]!.distance_meters, data[2]!.avg_pace_seconds_per_km],
+        ['River loop', 4200, null, null, null],
       );
       assert.match(String(data[0]!.created_at), /Z$/);
 
@@ -127,13 +128,13 @@ describe('follow feed', () => {
       assert.equal(res.statusCode, 200);
       const data = res.json().data as Record<string, unknown>[];
       assert.deepEqual(
-        data.map((s) => [s.user_id, s.session_id, s.course_id]),
+        data.map((s) => [s.user_id, s.session_id, s.course_id, s.course_title]),
         [
-          [b!.id, bRun, null],
-          [a!.id, aRun, publicCourse],
+          [b!.id, bRun, null, null],
+          [a!.id, aRun, publicCourse, 'Public'],
         ],
       );
-      assert.deepEqual(Object.keys(data[0]!).sort(), ['avatar_url', 'course_id', 'nickname', 'session_id', 'started_at', 'user_id']);
+      assert.deepEqual(Object.keys(data[0]!).sort(), ['avatar_url', 'course_id', 'course_title', 'nickname', 'session_id', 'started_at', 'user_id']);
       assert.equal(data[0]!.nickname, b!.nickname);
 
       // An old session that keeps sending chunks still counts as running.

@@ -330,10 +330,10 @@ describe('rankings', () => {
         (await t.db.query('SELECT * FROM course_stats WHERE course_id = $1', [course])).rows[0] as Record<string, unknown>;
       const difficulty = async () => (await t.db.query('SELECT difficulty FROM courses WHERE id = $1', [course])).rows[0]!.difficulty;
 
-      // 5 km, flat: 15 points of 100 from distance; the completion rate decides easy (<33) or medium.
+      // 5 km, flat: 15 points of 100 from distance; the completion rate decides easy (<33) or normal.
       await insertRun(t.db, { userId: a!.id, courseId: course, completed: false, finishedAt: new Date('2026-03-01T21:40:00Z'), durationSeconds: 600 });
       await refreshCourseStats(t.db, course, 'Asia/Seoul');
-      assert.equal(await difficulty(), 'medium');
+      assert.equal(await difficulty(), 'normal');
 
       // Finished 06:40 KST = 21:40 UTC the day before; started 06:10 and 07:05 KST.
       await insertRun(t.db, { userId: a!.id, courseId: course, courseDurationSeconds: 1500, durationSeconds: 1800, finishedAt: new Date('2026-03-01T21:40:00Z') });

@@ -107,6 +107,7 @@ describe('run completion', () => {
     assert.deepEqual(body.missing_chunk_sequences, []);
     assert.equal(body.user_stats_update.total_runs, 1);
     assert.equal(body.user_stats_update.streak_days, 1);
+    assert.equal(body.user_stats_update.runner_level, 1);
 
     const row = await runRow(body.run_record_id);
     const truth = (sim.timeAt(WARM_UP + COURSE_LENGTH) - sim.timeAt(WARM_UP)) / 1000;
@@ -241,7 +242,7 @@ describe('run completion', () => {
     const s1 = await startSession(runner, chosen.points, courseId);
     const r1 = await complete(runner, s1, completionOf(chosen.points, { total_chunks: await uploadChunks(runner, s1, chosen.points) }));
     assert.equal(r1.statusCode, 201, r1.body);
-    assert.equal(r1.json().ranking, null);
+    assert.equal('ranking' in r1.json(), false, 'left out: optional, not nullable, in the app');
     const row = await runRow(r1.json().run_record_id);
     assert.equal(row.course_id, courseId, 'the chosen course is kept as attempted');
     assert.equal(row.course_completed, false);
@@ -262,7 +263,7 @@ describe('run completion', () => {
     const sessionId = await startSession(cyclist, sim.points, courseId);
     const res = await complete(cyclist, sessionId, completionOf(sim.points, { total_chunks: await uploadChunks(cyclist, sessionId, sim.points) }));
     assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().ranking, null);
+    assert.equal('ranking' in res.json(), false);
     assert.equal(res.json().user_stats_update.total_runs, 1, 'it still counts in the owner’s history');
     const row = await runRow(res.json().run_record_id);
     assert.equal(row.is_plausible, false);
@@ -342,6 +343,24 @@ describe('run completion', () => {
     const retry = await complete(runner, sessionId, { ...body, distance_meters: 1 });
     assert.equal(retry.statusCode, 201);
     assert.deepEqual(retry.json(), first);
+  });
+
+  it('answers a retry of a completion stored in the older form (ranking null, no runner level) in today’s form', async () => {
+    const runner = await createUser(t.db, t.config);
+    const sim = run(shifted(RUN_PATH, freshSpot()), 3, 10);
+    const sessionId = await startSession(runner, sim.points);
+    const first = await complete(runner, sessionId, completionOf(sim.points));
+    assert.equal(first.statusCode, 201, first.body);
+    const { run_record_id } = first.json() as { run_record_id: string };
+    const older = { run_record_id, ranking: null, user_stats_update: { total_distance_meters: 12_000, total_runs: 3, streak_days: 2 }, missing_chunk_sequences: [] };
+    await t.db.query('UPDATE run_sessions SET completion_response = $2 WHERE id = $1', [sessionId, JSON.stringify(older)]);
+    const retry = await complete(runner, sessionId, completionOf(sim.points));
+    assert.equal(retry.statusCode, 201, retry.body);
+    assert.deepEqual(retry.json(), {
+      run_record_id,
+      user_stats_update: { total_distance_meters: 12_000, total_runs: 3, streak_days: 2, runner_level: 3 },
+      missing_chunk_sequences: [],
+    });
   });
 
   it('refuses completions that cannot be a run of this session', async () => {

@@ -222,13 +222,20 @@ describe('course thumbnails', () => {
       },
     });
     assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().thumbnail_url, null);
+    const { id, thumbnail_url: address } = res.json() as { id: string; thumbnail_url: string };
+    assert.equal(address, `${t.config.publicBaseUrl}/api/v1/courses/${id}/thumbnail`, 'the stable address of the picture');
     assert.ok(!res.body.includes(TOKEN));
     await waitForIdleQueue(t.db, QUEUE);
     assert.equal(mapbox.requests.length, 1);
-    const detail = await t.app.inject({ method: 'GET', url: `/api/v1/courses/${res.json().id}` });
+    const detail = await t.app.inject({ method: 'GET', url: `/api/v1/courses/${id}` });
     assert.equal(detail.statusCode, 200);
-    storedKey(detail.json().thumbnail_url);
+    const stored = detail.json().thumbnail_url as string;
+    storedKey(stored);
+    // Once drawn, the address serves the stored picture, to an image loader that sends no token too.
+    const picture = await t.app.inject({ method: 'GET', url: new URL(address).pathname });
+    assert.equal(picture.statusCode, 200);
+    assert.equal(picture.headers['content-type'], 'image/png');
+    assert.deepEqual(picture.rawPayload, mapbox.png);
   });
 
   it('a job run again replaces the thumbnail and deletes the old file', async () => {

@@ -6,14 +6,16 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { FakeProviders } from './helpers/fake-providers.js';
 import { createUser, uniqueNickname, type TestUser } from './helpers/users.js';
 import { insertRun } from './helpers/run-records.js';
+import { runnerLevel } from '../src/features/users/runner-level.js';
 
 /** `n` random Hangul syllables: a Korean nickname unlikely to exist already. */
 const hangul = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0xac00 + randomInt(11172))).join('');
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+// activity_region is left out while not set.
 const PROFILE_KEYS = [
-  'avatar_url', 'bio', 'birthday', 'created_at', 'height_cm', 'id', 'instagram_username', 'nickname',
-  'total_distance_meters', 'total_runs', 'weight_kg',
+  'avatar_url', 'bio', 'birthday', 'country', 'created_at', 'gender', 'height_cm', 'id', 'instagram_username', 'nickname',
+  'runner_level', 'total_distance_meters', 'total_runs', 'weight_kg',
 ];
 
 let courseSeq = 0;
@@ -88,6 +90,11 @@ describe('users', () => {
     }
   });
 
+  it('counts runner levels from the cumulative distance, as the newer app does (96 levels)', () => {
+    const levels = [0, 4999, 5000, 39_999, 40_000, 16_499_999, 16_500_000, 1e9].map(runnerLevel);
+    assert.deepEqual(levels, [1, 1, 2, 7, 8, 95, 96, 96]);
+  });
+
   describe('GET /users/me', () => {
     it('returns every field, null when absent, timestamps in UTC', async () => {
       const user = await createUser(t.db, t.config, { email: 'me@example.test' });
@@ -98,9 +105,12 @@ describe('users', () => {
       assert.equal(body.id, user.id);
       assert.equal(body.email, 'me@example.test');
       assert.equal(body.nickname, user.nickname);
-      for (const key of ['avatar_url', 'bio', 'birthday', 'height_cm', 'weight_kg', 'instagram_username']) assert.equal(body[key], null, key);
+      for (const key of ['avatar_url', 'bio', 'birthday', 'height_cm', 'weight_kg', 'instagram_username', 'country', 'gender']) {
+        assert.equal(body[key], null, key);
+      }
       assert.equal(body.total_distance_meters, 0);
       assert.equal(body.total_runs, 0);
+      assert.equal(body.runner_level, 1);
       assert.match(body.created_at, ISO_UTC);
     });
 
@@ -121,7 +131,8 @@ describe('users', () => {
         [user.id],
       );
       const nickname = hangul(4);
-      const res = await call('POST', '/users/me/profile', user, { nickname, avatar_url: 'https://cdn.example.com/a.jpg' });
+      // The newer app's onboarding sends the country picked.
+      const res = await call('POST', '/users/me/profile', user, { nickname, avatar_url: 'https://cdn.example.com/a.jpg', country: 'JP' });
       assert.equal(res.statusCode, 201);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), PROFILE_KEYS);
@@ -136,8 +147,11 @@ describe('users', () => {
           weight_kg: 65.2,
           bio: 'hello',
           instagram_username: 'runner.kim',
+          country: 'JP',
+          gender: null,
           total_distance_meters: 12345,
           total_runs: 3,
+          runner_level: 3,
           created_at: undefined,
         },
       );
@@ -258,26 +272,36 @@ describe('users', () => {
       weight_kg: 77.25,
       bio: '주말마다 한강을 달려요',
       instagram_username: 'han.river_runner',
+      country: 'KR',
+      activity_region: '서울 마포구',
     };
+    const derived = { id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, runner_level: undefined, gender: undefined };
 
-    it('applies present keys, accepts floats, ignores unknown keys (country), and leaves other users alone', async () => {
+    it('applies present keys, accepts floats, ignores unknown keys, and leaves other users alone', async () => {
       const user = await createUser(t.db, t.config);
       const bystander = await createUser(t.db, t.config);
       const before = (await call('GET', '/users/me', bystander)).json();
       const nickname = hangul(3);
-      const res = await call('PATCH', '/users/me/profile', user, { ...filled, nickname, country: 'KR' });
+      const res = await call('PATCH', '/users/me/profile', user, { ...filled, nickname, favourite_colour: 'red' });
       assert.equal(res.statusCode, 200);
       const body = res.json();
-      assert.deepEqual(Object.keys(body).sort(), PROFILE_KEYS);
-      assert.deepEqual({ ...body, id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined }, {
-        ...filled,
-        nickname,
-        id: undefined,
-        created_at: undefined,
-        total_distance_meters: undefined,
-        total_runs: undefined,
-      });
+      assert.deepEqual(Object.keys(body).sort(), [...PROFILE_KEYS, 'activity_region'].sort());
+      assert.deepEqual({ ...body, ...derived }, { ...filled, nickname, ...derived });
       assert.deepEqual((await call('GET', '/users/me', bystander)).json(), before);
+    });
+
+    it('stores the country and region and returns them from GET /users/me, as the profile screen reloads them', async () => {
+      const user = await createUser(t.db, t.config);
+      const res = await call('PATCH', '/users/me/profile', user, { country: ' kr ', activity_region: '  부산  ' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().country, 'KR', 'upper-cased');
+      assert.equal(res.json().activity_region, '부산', 'trimmed');
+      const me = (await call('GET', '/users/me', user)).json();
+      assert.equal(me.country, 'KR');
+      assert.equal(me.activity_region, '부산');
+      const cleared = (await call('PATCH', '/users/me/profile', user, { country: null, activity_region: '' })).json();
+      assert.equal(cleared.country, null);
+      assert.equal('activity_region' in cleared, false, 'an unset region is left out (optional, not nullable, in the app)');
     });
 
     it('clears a field sent as null and keeps fields that are absent (M5)', async () => {
@@ -286,10 +310,10 @@ describe('users', () => {
       for (const key of Object.keys(filled) as (keyof typeof filled)[]) {
         const res = await call('PATCH', '/users/me/profile', user, { [key]: null });
         assert.equal(res.statusCode, 200, key);
-        assert.equal(res.json()[key], null, `${key} cleared`);
+        assert.equal(res.json()[key] ?? null, null, `${key} cleared`);
       }
       const me = (await call('GET', '/users/me', user)).json();
-      for (const key of Object.keys(filled)) assert.equal(me[key], null, `${key} stays cleared`);
+      for (const key of Object.keys(filled)) assert.equal(me[key] ?? null, null, `${key} stays cleared`);
       assert.equal(me.nickname, user.nickname, 'nickname untouched');
 
       // Absent keys stay as they are.
@@ -297,15 +321,7 @@ describe('users', () => {
       const partial = await call('PATCH', '/users/me/profile', user, { bio: null });
       const { email: _email, ...stored } = (await call('GET', '/users/me', user)).json();
       assert.deepEqual(partial.json(), stored);
-      assert.deepEqual({ ...(partial.json() as object), id: 0, nickname: 0, created_at: 0, total_distance_meters: 0, total_runs: 0 }, {
-        ...filled,
-        bio: null,
-        id: 0,
-        nickname: 0,
-        created_at: 0,
-        total_distance_meters: 0,
-        total_runs: 0,
-      });
+      assert.deepEqual({ ...(partial.json() as object), ...derived, nickname: 0 }, { ...filled, bio: null, ...derived, nickname: 0 });
     });
 
     it('answers an empty body with the unchanged profile', async () => {
@@ -334,6 +350,8 @@ describe('users', () => {
         ['instagram_username', 'a'.repeat(31)], ['instagram_username', 'has space'], ['instagram_username', '../x'],
         ['avatar_url', 'data:image/png;base64,AAAA'],
         ['nickname', 'x'],
+        ['country', 'KOR'], ['country', 'K1'], ['country', 82],
+        ['activity_region', 'r'.repeat(31)],
       ];
       for (const [key, value] of bad) {
         const res = await call('PATCH', '/users/me/profile', user, { [key]: value });
@@ -416,7 +434,8 @@ describe('users', () => {
       const [owner, viewer, fan, rival] = await fourUsers();
       await t.db.query(
         `UPDATE users SET bio = 'bio', instagram_username = 'insta', avatar_url = 'https://cdn.example.com/o.jpg',
-                          total_distance_meters = 42195, total_runs = 7, birthday = '1990-01-01' WHERE id = $1`,
+                          total_distance_meters = 42195, total_runs = 7, birthday = '1990-01-01',
+                          country = 'KR', activity_region = '서울' WHERE id = $1`,
         [owner.id],
       );
       for (const [from, to] of [[viewer, owner], [fan, owner], [owner, rival]] as const) {
@@ -438,6 +457,8 @@ describe('users', () => {
       await t.db.query('INSERT INTO course_stats (course_id, total_runs) VALUES ($1, 9)', [publicIds[11]]);
       await like(t.db, viewer.id, publicIds[11]!);
       await like(t.db, fan.id, publicIds[11]!);
+      // Made private after it was liked: counted for the owner only.
+      await like(t.db, fan.id, privateId);
 
       // Ranks: rival is faster on c0; on c1 rival ties the owner's time but achieved it earlier; the
       // owner is first on c2..c5; on the private course the owner is first too (must not appear).
@@ -456,9 +477,15 @@ describe('users', () => {
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), [
-        'avatar_url', 'bio', 'courses', 'created_at', 'followers_count', 'following_count', 'id', 'instagram_username',
-        'is_following', 'nickname', 'top_rankings', 'total_distance_meters', 'total_runs',
+        'activity_region', 'avatar_url', 'bio', 'country', 'courses', 'created_at', 'followers_count', 'following_count', 'id',
+        'instagram_username', 'is_following', 'nickname', 'runner_level', 'top_rankings', 'total_distance_meters',
+        'total_likes_received', 'total_runs',
       ]);
+      assert.equal(body.country, 'KR');
+      assert.equal(body.activity_region, '서울');
+      assert.equal(body.runner_level, 8, '42.195 km: level 8 (from 40 km)');
+      assert.equal(body.total_likes_received, 2);
+      assert.equal((await call('GET', `/users/${owner.id}/profile`, owner)).json().total_likes_received, 3);
       assert.equal(body.id, owner.id);
       assert.equal(body.nickname, owner.nickname);
       assert.equal(body.avatar_url, 'https://cdn.example.com/o.jpg');

@@ -32,7 +32,7 @@ export async function seedCompletion(db: pg.Pool): Promise<void> {
     const wkt = `LINESTRING(${route.map(([lng, lat]) => `${lng} ${lat}`).join(',')})`;
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO courses (creator_id, title, distance_meters, route_geometry, start_point, difficulty)
-       SELECT id, $1, round(ST_Length(ST_GeogFromText($2))), ST_GeogFromText($2), ST_StartPoint(ST_GeomFromText($2, 4326))::geography, 'medium'
+       SELECT id, $1, round(ST_Length(ST_GeogFromText($2))), ST_GeogFromText($2), ST_StartPoint(ST_GeomFromText($2, 4326))::geography, 'normal'
          FROM users WHERE nickname = 'bu1' RETURNING id`,
       [`Bench candidate ${k}`, wkt],
     );

@@ -24,7 +24,7 @@ export async function seedLeaderboard(db: pg.Pool, runners: number): Promise<str
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO courses (creator_id, title, distance_meters, route_geometry, start_point, difficulty)
      SELECT id, 'Bench leaderboard', 5000, ST_GeogFromText('LINESTRING(127.0 37.5, 127.02 37.51)'),
-            ST_GeogFromText('POINT(127.0 37.5)'), 'medium'
+            ST_GeogFromText('POINT(127.0 37.5)'), 'normal'
        FROM users WHERE nickname = 'bc1' RETURNING id`,
   );
   const courseId = rows[0]!.id;

@@ -30,6 +30,33 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * The configuration the fuzzer's app runs with: no rate limits, small upload limits, dev login and every provider
+ * configured, and every provider's URL a closed local port (nothing leaves the machine).
+ */
+export async function fuzzConfig(): Promise<Record<string, string>> {
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  return {
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+    ENABLE_DEV_LOGIN: 'true',
+    MAX_UPLOAD_SIZE_MB: '1',
+    IMPORT_MAX_UPLOAD_MB: '1',
+    KAKAO_CLIENT_ID: 'fuzz',
+    GOOGLE_CLIENT_ID: 'fuzz',
+    NAVER_CLIENT_ID: 'fuzz',
+    NAVER_CLIENT_SECRET: 'fuzz',
+    STRAVA_CLIENT_ID: 'fuzz',
+    STRAVA_CLIENT_SECRET: 'fuzz',
+    STRAVA_WEBHOOK_VERIFY_TOKEN: 'fuzz-verify',
+    OPENWEATHER_API_KEY: 'fuzz',
+    ...Object.fromEntries(
+      ['KAKAO_API_BASE_URL', 'NAVER_API_BASE_URL', 'GOOGLE_JWKS_URL', 'APPLE_JWKS_URL', 'APPLE_AUTH_BASE_URL', 'OPENWEATHER_BASE_URL',
+        'MAPBOX_BASE_URL', 'STRAVA_BASE_URL', 'STRAVA_API_BASE_URL'].map((name) => [name, down]),
+    ),
+  };
+}
+
 const hash = (s: string) => [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) | 0, 0);
 const destructive = (op: Operation) => op.method === 'delete' || /\/(cancel|complete|recover)$/.test(op.path);
 
@@ -50,27 +77,7 @@ export async function run(scale: Scale): Promise<SoakReport> {
   const perOperation = Number(process.env.FUZZ_CASES ?? PER_OPERATION[scale]);
   const databaseUrl = scale === 'full' ? SOAK_DATABASE_URL : process.env.DATABASE_URL;
   if (scale === 'full') await prepareDatabase(SOAK_DATABASE_URL);
-  const down = `http://127.0.0.1:${await closedPort()}`;
-  const t = await createTestApp({
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    RATE_LIMIT_PER_MINUTE: '100000000',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
-    ENABLE_DEV_LOGIN: 'true',
-    MAX_UPLOAD_SIZE_MB: '1',
-    IMPORT_MAX_UPLOAD_MB: '1',
-    KAKAO_CLIENT_ID: 'fuzz',
-    GOOGLE_CLIENT_ID: 'fuzz',
-    NAVER_CLIENT_ID: 'fuzz',
-    NAVER_CLIENT_SECRET: 'fuzz',
-    STRAVA_CLIENT_ID: 'fuzz',
-    STRAVA_CLIENT_SECRET: 'fuzz',
-    STRAVA_WEBHOOK_VERIFY_TOKEN: 'fuzz-verify',
-    OPENWEATHER_API_KEY: 'fuzz',
-    ...Object.fromEntries(
-      ['KAKAO_API_BASE_URL', 'NAVER_API_BASE_URL', 'GOOGLE_JWKS_URL', 'APPLE_JWKS_URL', 'APPLE_AUTH_BASE_URL', 'OPENWEATHER_BASE_URL',
-        'MAPBOX_BASE_URL', 'STRAVA_BASE_URL', 'STRAVA_API_BASE_URL'].map((name) => [name, down]),
-    ),
-  });
+  const t = await createTestApp({ ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...(await fuzzConfig()) });
   const report: SoakReport = { name: 'fuzz', requests: 0, faults: 0, failures: 0, notes: [] };
   const statuses = new Map<string, number>();
   const outages = new Map<string, number>();

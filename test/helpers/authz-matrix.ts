@@ -98,12 +98,16 @@ const followOwner = (w: World) => (caller: TestUser) =>
   sql(w, 'INSERT INTO follows (follower_id, following_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND following_id = $2)', [caller.id, w.owner.user.id]);
 const field = (key: string, expected: unknown) => (body: unknown) =>
   (body as Record<string, unknown> | null)?.[key] === expected ? undefined : `${key} should be ${String(expected)}`;
+const absent = (key: string) => (body: unknown) =>
+  body && typeof body === 'object' && !(key in body) ? undefined : `${key} should be left out`;
 
 /** Every route of the server, by `METHOD /path/{param}` as the OpenAPI document names it. */
 export const ROUTES: Record<string, RouteEntry> = {
   // ---- outside /api/v1
   'GET /health': { class: 'public', probes: () => [anonymous(read('liveness'))] },
   'GET /health/ready': { class: 'public', probes: () => [anonymous(read('readiness'))] },
+  // The share page: public courses only, whoever asks.
+  'GET /courses/{course_id}': { class: 'public', probes: (w) => [...courseReads(w), ...courseReads(w).map(anonymous)] },
 
   // ---- auth: how a client gets a token
   'POST /api/v1/auth/login': {
@@ -272,6 +276,17 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [refused('public course', { course_id: w.owner.publicCourse }), ...hiddenCourses(w)],
   },
   'GET /api/v1/courses/{course_id}/stats': { class: 'public', probes: (w) => [...courseReads(w), ...courseReads(w).map(anonymous)] },
+  // The picture (or 404 THUMBNAIL_NOT_READY before it is drawn); a private course answers NOT_FOUND, never "not ready".
+  'GET /api/v1/courses/{course_id}/thumbnail': {
+    class: 'public',
+    probes: (w) => {
+      const probes = [
+        read('public course', { params: { course_id: w.owner.publicCourse }, expect: [200, 302, 404] }),
+        ...hiddenCourses(w, { check: field('code', 'NOT_FOUND') }),
+      ];
+      return [...probes, ...probes.map(anonymous)];
+    },
+  },
   'GET /api/v1/users/me/courses': { class: 'own-read', probes: () => [read('my courses')] },
 
   // ---- runs
@@ -300,7 +315,7 @@ export const ROUTES: Record<string, RouteEntry> = {
             const res = await send(w.app, caller, { method: 'POST', url: '/api/v1/runs/sessions', body: { started_at: new Date(points[0]!.t).toISOString() } });
             return { session_id: (res.json() as { session_id: string }).session_id };
           },
-          check: field('ranking', null),
+          check: absent('ranking'),
         });
       }),
     ],

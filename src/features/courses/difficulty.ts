@@ -1,7 +1,8 @@
 // Course difficulty (RULES.md §4.3): a weighted score of distance, climb, gradient and how often runners
-// finish the course. At creation the completion rate is unknown and counts as the middle (50).
+// finish the course. At creation the completion rate is unknown and counts as the middle (50). The levels are the
+// app's words: its middle level is 'normal', where the old server said 'medium' (migrations/0017).
 
-export type Difficulty = 'easy' | 'medium' | 'hard';
+export type Difficulty = 'easy' | 'normal' | 'hard';
 
 export interface DifficultyInput {
   distanceMeters: number;
@@ -20,6 +21,6 @@ export function computeDifficulty({ distanceMeters, elevationGainMeters, complet
   const completion = completionRate === null ? 50 : capped((1 - completionRate) * 100);
   const total = 0.3 * distance + 0.3 * elevation + 0.2 * gradient + 0.2 * completion;
   if (total < 33) return 'easy';
-  if (total < 66) return 'medium';
+  if (total < 66) return 'normal';
   return 'hard';
 }

@@ -25,6 +25,28 @@ export async function findCourseAccess(db: Queryable, id: string, lock = false):
   return rows[0];
 }
 
+export interface CourseCardRow {
+  [key: string]: unknown;
+  id: string;
+  owner_id: string;
+  is_public: boolean;
+  title: string;
+  distance_meters: number;
+  thumbnail_url: string | null;
+  creator_nickname: string | null;
+}
+
+/** What the course's share page and picture address need. */
+export async function findCourseCard(db: Queryable, id: string): Promise<CourseCardRow | undefined> {
+  const { rows } = await db.query<CourseCardRow>(
+    `SELECT c.id, c.creator_id AS owner_id, c.is_public, c.title, c.distance_meters, c.thumbnail_url, u.nickname AS creator_nickname
+       FROM courses c JOIN users u ON u.id = c.creator_id
+      WHERE c.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
 export interface SourceRunRow {
   [key: string]: unknown;
   source: string;
@@ -287,7 +309,8 @@ export interface DetailRow {
   owner_id: string;
   title: string;
   description: string | null;
-  route: { coordinates: number[][] } | null;
+  /** Never null: courses.route_geometry is NOT NULL. */
+  route: { coordinates: number[][] };
   distance_meters: number;
   estimated_duration_seconds: number | null;
   elevation_gain_meters: number;
@@ -371,6 +394,7 @@ export interface MyCourseRow {
   [key: string]: unknown;
   id: string;
   title: string;
+  description: string | null;
   distance_meters: number;
   thumbnail_url: string | null;
   is_public: boolean;
@@ -383,7 +407,7 @@ export interface MyCourseRow {
 
 export async function coursesOf(db: Queryable, userId: string): Promise<MyCourseRow[]> {
   const { rows } = await db.query<MyCourseRow>(
-    `SELECT c.id, c.title, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.created_at,
+    `SELECT c.id, c.title, c.description, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.created_at,
             coalesce(s.total_runs, 0) AS total_runs, coalesce(s.unique_runners, 0) AS unique_runners, s.avg_pace_seconds_per_km
        FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id
       WHERE c.creator_id = $1

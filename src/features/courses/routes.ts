@@ -23,6 +23,7 @@ import {
   UpdatedCourse,
 } from './schemas.js';
 import * as service from './service.js';
+import { COURSE_PAGES_PREFIX } from './page.js';
 
 const tags = ['courses'];
 const ErrorRef = Type.Ref('ErrorBody');
@@ -60,6 +61,8 @@ async function asCaller<T>(app: FastifyInstance, request: FastifyRequest, read: 
 
 export const coursesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.deps;
+  const { publicBaseUrl } = app.deps.config;
+  const links = { pages: `${publicBaseUrl}${COURSE_PAGES_PREFIX}`, api: `${publicBaseUrl}${app.prefix}` };
 
   app.post(
     '/',
@@ -72,7 +75,7 @@ export const coursesRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 201: CreatedCourse, 403: ErrorRef, 404: ErrorRef, 422: ErrorRef },
       },
     },
-    async (request, reply) => reply.status(201).send(await service.createCourse(db, app.deps.jobs, request.userId, request.body)),
+    async (request, reply) => reply.status(201).send(await service.createCourse(db, app.deps.jobs, links, request.userId, request.body)),
   );
 
   app.get(
@@ -143,6 +146,34 @@ export const coursesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => asCaller(app, request, (userId) => service.getCourseStats(db, request.params.course_id, userId)),
+  );
+
+  app.get(
+    '/:course_id/thumbnail',
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        summary: 'The course picture, at the stable address POST /courses answers as thumbnail_url',
+        description:
+          'The stored picture once the thumbnail job has drawn it (a redirect for a picture kept elsewhere); ' +
+          '404 THUMBNAIL_NOT_READY with Retry-After before. Private courses: owner only.',
+        params: CourseId,
+        response: {
+          200: { description: 'The picture', content: { 'image/png': { schema: Type.String({ format: 'binary' }) }, 'image/jpeg': { schema: Type.String({ format: 'binary' }) } } },
+          302: Type.Null({ description: 'To a picture kept elsewhere' }),
+          401: ErrorRef,
+          404: ErrorRef,
+          422: ErrorRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const picture = await asCaller(app, request, (userId) => service.coursePicture(db, app.deps.storage, request.params.course_id, userId));
+      if ('elsewhere' in picture) return reply.redirect(picture.elsewhere, 302);
+      // A redrawn picture gets a new file: the address may show it after a few minutes.
+      return reply.type(picture.contentType).header('cache-control', 'private, max-age=300').send(picture.bytes);
+    },
   );
 
   app.patch(

@@ -10,7 +10,7 @@ export const MAX_BOUNDS_SPAN_DEGREES = 45;
 const Uuid = Type.String({ format: 'uuid' });
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const Lng = Type.Number({ minimum: -180, maximum: 180 });
-const Difficulty = Nullable(Type.Union([Type.Literal('easy'), Type.Literal('medium'), Type.Literal('hard')]));
+const Difficulty = Nullable(Type.Union([Type.Literal('easy'), Type.Literal('normal'), Type.Literal('hard')]));
 
 export const CourseId = Type.Object({ course_id: Uuid });
 
@@ -48,8 +48,8 @@ export const CreatedCourse = Type.Object({
   id: Uuid,
   title: Type.String(),
   distance_meters: Type.Integer(),
-  thumbnail_url: Nullable(Type.String()),
-  share_url: Nullable(Type.String()),
+  thumbnail_url: Type.String({ description: 'Stable address of the picture: it serves it once drawn' }),
+  share_url: Type.String({ description: 'The course’s web page' }),
   created_at: DateTime,
 });
 export type CreatedCourse = Static<typeof CreatedCourse>;
@@ -94,7 +94,7 @@ export const CourseListItem = Type.Object({
   creator: Creator,
   stats: StatsSummary,
   created_at: DateTime,
-  distance_from_user_meters: Nullable(Type.Number()),
+  distance_from_user_meters: Type.Optional(Type.Number({ description: 'Only with near_lat and near_lng' })),
 });
 export type CourseListItem = Static<typeof CourseListItem>;
 
@@ -156,13 +156,14 @@ export const CourseDetail = Type.Object({
   id: Uuid,
   title: Type.String(),
   description: Nullable(Type.String()),
-  route_geometry: Nullable(
-    Type.Object({ type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) }, { description: 'Positions [lng, lat, 0.0]' }),
+  route_geometry: Type.Object(
+    { type: Type.Literal('LineString'), coordinates: Type.Array(Type.Array(Type.Number())) },
+    { description: 'Positions [lng, lat, 0.0]' },
   ),
   distance_meters: Type.Integer(),
   estimated_duration_seconds: Nullable(Type.Integer()),
   elevation_gain_meters: Type.Integer(),
-  elevation_profile: Nullable(Type.Array(Type.Number())),
+  elevation_profile: Type.Array(Type.Number()),
   thumbnail_url: Nullable(Type.String()),
   is_public: Type.Boolean(),
   difficulty: Difficulty,
@@ -202,6 +203,7 @@ export type UpdatedCourse = Static<typeof UpdatedCourse>;
 export const MyCourse = Type.Object({
   id: Uuid,
   title: Type.String(),
+  description: Nullable(Type.String()),
   distance_meters: Type.Integer(),
   thumbnail_url: Nullable(Type.String()),
   is_public: Type.Boolean(),

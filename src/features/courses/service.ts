@@ -3,6 +3,9 @@
 import type { Database, Queryable } from '../../infra/db/database.js';
 import type { JobQueue } from '../../infra/jobs/queue.js';
 import { AppError, notFound } from '../../infra/errors.js';
+import { withoutNulls } from '../../infra/http/schemas.js';
+import { contentTypeOf } from '../../infra/storage/keys.js';
+import type { Storage } from '../../infra/storage/storage.js';
 import { requireVisible, type Owned } from '../auth/authorize.js';
 import { enqueueCourseThumbnail } from '../thumbnails/jobs.js';
 import { computeDifficulty } from './difficulty.js';
@@ -75,11 +78,17 @@ function thinned(route: Position[]): Position[] {
 // M1: the app sends floats for integer fields; they are stored rounded (half up, all values here are ≥ 0).
 const int = (n: number) => Math.round(n);
 
+/** Where a course's links point: its share page (`<pages>/<id>`) and its picture (`<api>/<id>/thumbnail`). */
+export interface CourseLinkBases {
+  pages: string;
+  api: string;
+}
+
 /**
  * The route is the body's when it has at least two distinct positions, otherwise the run's own recorded route
  * (the app sends a placeholder when it has too few GPS points).
  */
-export async function createCourse(db: Database, jobs: JobQueue, userId: string, body: CreateCourseBody): Promise<CreatedCourse> {
+export async function createCourse(db: Database, jobs: JobQueue, links: CourseLinkBases, userId: string, body: CreateCourseBody): Promise<CreatedCourse> {
   const sent = body.route_geometry ? checkedPositions(body.route_geometry.coordinates) : [];
   const useSent = hasTwoDistinct(sent);
   const run = await q.findOwnRun(db, body.run_record_id, userId, !useSent);
@@ -110,8 +119,27 @@ export async function createCourse(db: Database, jobs: JobQueue, userId: string,
     await enqueueCourseThumbnail(jobs, tx, created.id);
     return created;
   });
-  // Thumbnails are rendered by a later job; until then the app shows its own placeholder.
-  return { ...course, share_url: null, created_at: course.created_at.toISOString() };
+  // The picture is drawn by a later job: the reply gives its stable address, which serves it once drawn.
+  return {
+    ...course,
+    thumbnail_url: `${links.api}/${course.id}/thumbnail`,
+    share_url: `${links.pages}/${course.id}`,
+    created_at: course.created_at.toISOString(),
+  };
+}
+
+/** The picture's bytes from our storage, or the address of a picture kept elsewhere (a row from the old server). */
+export type CoursePicture = { bytes: Buffer; contentType: string } | { elsewhere: string };
+
+/** The picture of a course the caller may see; 404 THUMBNAIL_NOT_READY (with Retry-After) until it is drawn. */
+export async function coursePicture(db: Queryable, storage: Storage, id: string, userId: string | undefined): Promise<CoursePicture> {
+  const course = requireVisible(await q.findCourseCard(db, id), userId, 'Course');
+  if (!course.thumbnail_url) {
+    throw new AppError(404, 'THUMBNAIL_NOT_READY', 'The course picture is not drawn yet; retry shortly', { 'retry-after': '5' });
+  }
+  const key = storage.keyOf(course.thumbnail_url);
+  if (!key) return { elsewhere: course.thumbnail_url };
+  return { bytes: await storage.get(key), contentType: contentTypeOf(key) };
 }
 
 function toListItem(row: q.ListRow): CourseListItem {
@@ -127,7 +155,7 @@ function toListItem(row: q.ListRow): CourseListItem {
     creator: { id: row.creator_id, nickname: row.creator_nickname, avatar_url: row.creator_avatar_url },
     stats: { total_runs: row.total_runs, unique_runners: row.unique_runners, avg_pace_seconds_per_km: row.avg_pace_seconds_per_km },
     created_at: row.created_at.toISOString(),
-    distance_from_user_meters: row.distance_from_user_meters,
+    ...withoutNulls({ distance_from_user_meters: row.distance_from_user_meters }),
   };
 }
 
@@ -176,7 +204,7 @@ export async function coursesInBounds(db: Queryable, query: BoundsQuery, userId:
 }
 
 export async function getCourse(db: Queryable, id: string, userId: string | undefined): Promise<CourseDetail> {
-  const { owner_id, route, creator_nickname, creator_avatar_url, created_at, ...row } = requireVisible(
+  const { owner_id, route, elevation_profile, creator_nickname, creator_avatar_url, created_at, ...row } = requireVisible(
     await q.findCourseDetail(db, id),
     userId,
     'Course',
@@ -184,7 +212,9 @@ export async function getCourse(db: Queryable, id: string, userId: string | unde
   return {
     ...row,
     // The stored line is 2-D; the app expects [lng, lat, alt].
-    route_geometry: route ? { type: 'LineString', coordinates: route.coordinates.map(([lng, lat]) => [lng!, lat!, 0]) } : null,
+    route_geometry: { type: 'LineString', coordinates: route.coordinates.map(([lng, lat]) => [lng!, lat!, 0]) },
+    // The app's type has no null here: a course without a profile (made in the database) has an empty one.
+    elevation_profile: elevation_profile ?? [],
     created_at: created_at.toISOString(),
     creator: { id: owner_id, nickname: creator_nickname, avatar_url: creator_avatar_url },
   };

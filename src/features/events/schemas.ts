@@ -105,6 +105,12 @@ export const EventResponse = Type.Object({
     Type.Object({ id: Uuid, nickname: Nullable(Type.String()), avatar_url: Nullable(Type.String()) }, { description: 'Null for events made in the database' }),
   ),
   my_progress: Nullable(MyProgress),
+  // The newer app's EventItem reads these flat fields.
+  creator_nickname: Nullable(Type.String()),
+  my_progress_distance_meters: Nullable(Type.Integer({ description: 'Null when the caller has not joined' })),
+  my_progress_runs: Nullable(Type.Integer({ description: 'Null when the caller has not joined' })),
+  recurring_schedule: Type.Null({ description: 'The newer app declares it for crew meetings; events have none' }),
+  meeting_point: Type.Null({ description: 'The newer app declares it for crew meetings; events have none' }),
   created_at: DateTime,
 });
 export type EventResponse = Static<typeof EventResponse>;

@@ -18,6 +18,7 @@ const eventCancelled = () => unprocessable('EVENT_CANCELLED', 'The event was can
 const round = (n: number | null | undefined) => (n === null || n === undefined ? n : Math.round(n));
 
 function toEvent(row: q.EventRow): EventResponse {
+  const joined = row.joined_at !== null;
   return {
     id: row.id,
     title: row.title,
@@ -47,6 +48,11 @@ function toEvent(row: q.EventRow): EventResponse {
           joined_at: row.joined_at.toISOString(),
         }
       : null,
+    creator_nickname: row.creator_nickname,
+    my_progress_distance_meters: joined ? (row.progress_distance_meters ?? 0) : null,
+    my_progress_runs: joined ? (row.progress_runs ?? 0) : null,
+    recurring_schedule: null,
+    meeting_point: null,
     created_at: row.created_at.toISOString(),
   };
 }

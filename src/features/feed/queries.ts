@@ -10,6 +10,7 @@ export interface FriendRunningRow {
   session_id: string;
   started_at: Date;
   course_id: string | null;
+  course_title: string | null;
 }
 
 /**
@@ -19,7 +20,8 @@ export interface FriendRunningRow {
 export async function friendsRunning(db: Queryable, viewerId: string, hours: number, limit: number): Promise<FriendRunningRow[]> {
   const { rows } = await db.query<FriendRunningRow>(
     `SELECT s.user_id, u.nickname, u.avatar_url, s.id AS session_id, s.started_at,
-            CASE WHEN c.is_public OR c.creator_id = $1 THEN s.course_id END AS course_id
+            CASE WHEN c.is_public OR c.creator_id = $1 THEN s.course_id END AS course_id,
+            CASE WHEN c.is_public OR c.creator_id = $1 THEN c.title END AS course_title
        FROM follows f
        JOIN run_sessions s ON s.user_id = f.following_id AND s.status = 'active'
        JOIN users u ON u.id = s.user_id
@@ -41,6 +43,7 @@ export interface FeedRow {
   run_id: string | null;
   distance_meters: number | null;
   duration_seconds: number | null;
+  avg_pace_seconds_per_km: number | null;
   course_title: string | null;
   course_id: string | null;
   course_title_created: string | null;
@@ -52,11 +55,12 @@ export interface FeedRow {
 export async function activityFeed(db: Queryable, viewerId: string, days: number, limit: number): Promise<FeedRow[]> {
   // Each branch takes its own newest `limit` through an index before the merge.
   const { rows } = await db.query<FeedRow>(
-    `SELECT i.type, i.user_id, u.nickname, u.avatar_url, i.run_id, i.distance_meters, i.duration_seconds, i.course_title,
+    `SELECT i.type, i.user_id, u.nickname, u.avatar_url, i.run_id, i.distance_meters, i.duration_seconds, i.avg_pace_seconds_per_km,
+            i.course_title,
             i.course_id, i.course_title_created, i.course_distance_meters, i.created_at
        FROM (
          (SELECT 'run_completed' AS type, r.user_id, r.id AS run_id, r.distance_meters, r.duration_seconds,
-                 c.title AS course_title, NULL::uuid AS course_id, NULL::text AS course_title_created,
+                 r.avg_pace_seconds_per_km, c.title AS course_title, NULL::uuid AS course_id, NULL::text AS course_title_created,
                  NULL::integer AS course_distance_meters, r.finished_at AS created_at, r.id AS tie
             FROM follows f
             JOIN run_records r ON r.user_id = f.following_id
@@ -66,7 +70,7 @@ export async function activityFeed(db: Queryable, viewerId: string, days: number
            ORDER BY r.finished_at DESC, r.id
            LIMIT $3)
          UNION ALL
-         (SELECT 'course_created', c.creator_id, NULL, NULL, NULL, NULL, c.id, c.title, c.distance_meters, c.created_at, c.id
+         (SELECT 'course_created', c.creator_id, NULL, NULL, NULL, NULL, NULL, c.id, c.title, c.distance_meters, c.created_at, c.id
             FROM follows f
             JOIN courses c ON c.creator_id = f.following_id
            WHERE f.follower_id = $1 AND c.is_public AND c.created_at >= now() - $2 * interval '1 day'

@@ -16,6 +16,7 @@ export const FriendRunning = Type.Object({
   session_id: Uuid,
   started_at: DateTime,
   course_id: Nullable(Type.String({ format: 'uuid', description: 'Null off-course or on a course the caller may not see' })),
+  course_title: Nullable(Type.String({ description: 'Null like course_id' })),
 });
 export type FriendRunning = Static<typeof FriendRunning>;
 
@@ -36,13 +37,14 @@ export const ActivityFeedItem = Type.Object(
     run_id: Nullable(Uuid),
     distance_meters: Nullable(Type.Integer()),
     duration_seconds: Nullable(Type.Integer()),
+    avg_pace_seconds_per_km: Nullable(Type.Integer({ description: 'Run items, when the run has one' })),
     course_title: Nullable(Type.String({ description: 'Run items: the title of the course the run was on' })),
     course_id: Nullable(Type.String({ format: 'uuid', description: 'Course items: the new course' })),
     course_title_created: Nullable(Type.String()),
     course_distance_meters: Nullable(Type.Integer()),
     created_at: Type.String({ format: 'date-time', description: "A run's finish, a course's creation" }),
   },
-  { description: 'Run items fill run_id, distance_meters, duration_seconds, course_title; course items the course_* keys' },
+  { description: 'Run items fill run_id, distance_meters, duration_seconds, avg_pace_seconds_per_km, course_title; course items the course_* keys' },
 );
 export type ActivityFeedItem = Static<typeof ActivityFeedItem>;
 

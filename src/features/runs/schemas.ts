@@ -2,6 +2,7 @@
 // Fields the old server typed int accept any JSON number and are rounded before storing (M1).
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { RunnerLevel } from '../users/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -181,21 +182,25 @@ export const CompleteBody = Type.Object({
 });
 export type CompleteBody = Static<typeof CompleteBody>;
 
-const Ranking = Type.Object({
-  rank: Type.Integer({ minimum: 1 }),
-  total_runners: Type.Integer({ minimum: 1 }),
-  is_personal_best: Type.Boolean(),
-});
+const Ranking = Type.Object(
+  {
+    rank: Type.Integer({ minimum: 1 }),
+    total_runners: Type.Integer({ minimum: 1 }),
+    is_personal_best: Type.Boolean(),
+  },
+  { description: 'Left out when the run ranks on no course' },
+);
 
 export const UserStatsUpdate = Type.Object({
   total_distance_meters: Type.Integer(),
   total_runs: Type.Integer(),
   streak_days: Type.Integer(),
+  runner_level: RunnerLevel,
 });
 
 export const RunCompleted = Type.Object({
   run_record_id: Uuid,
-  ranking: Nullable(Ranking),
+  ranking: Type.Optional(Ranking),
   user_stats_update: UserStatsUpdate,
   missing_chunk_sequences: Type.Array(Type.Integer()),
 });
@@ -251,12 +256,15 @@ export const RunDetail = Type.Object({
   started_at: DateTime,
   finished_at: DateTime,
   course: Nullable(CourseRef),
-  course_completion: Nullable(
-    Type.Object({
-      is_completed: Type.Boolean(),
-      route_match_percent: Type.Number(),
-      ranking_at_time: Nullable(Type.Integer()),
-    }),
+  course_completion: Type.Optional(
+    Type.Object(
+      {
+        is_completed: Type.Boolean(),
+        route_match_percent: Type.Number(),
+        ranking_at_time: Nullable(Type.Integer()),
+      },
+      { description: 'Left out for a run matched to no course' },
+    ),
   ),
 });
 export type RunDetail = Static<typeof RunDetail>;

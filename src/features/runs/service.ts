@@ -3,11 +3,13 @@
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
+import { withoutNulls } from '../../infra/http/schemas.js';
 import { requireVisible } from '../auth/authorize.js';
 import { removeRunFromEvents } from '../events/progress.js';
 import { haversineMeters, type LngLat, type TrackPoint } from '../matching/geo.js';
-import { rebuildUserRanking } from '../rankings/service.js';
+import { rebuildUserRanking, type RankedRunResult } from '../rankings/service.js';
 import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
+import { runnerLevel } from '../users/runner-level.js';
 import { finishRun } from './pipeline.js';
 import * as q from './queries.js';
 import type {
@@ -188,6 +190,28 @@ async function sessionToFinish(tx: Queryable, sessionId: string, userId: string,
   throw conflict('INVALID_SESSION_STATE', `The run session is ${session.status}`);
 }
 
+/** What a completed session keeps: the facts of its answer, which completedAnswer turns into the reply. */
+interface StoredCompletion {
+  run_record_id: string;
+  ranking: RankedRunResult | null;
+  user_stats_update: { total_distance_meters: number; total_runs: number; streak_days: number };
+  missing_chunk_sequences: number[];
+}
+
+/**
+ * The reply to a completion, the first time and on every retry (answers stored before runner_level existed
+ * included). `ranking` is left out for a run that ranks on no course: the app declares it optional.
+ */
+function completedAnswer(stored: StoredCompletion): RunCompleted {
+  const { total_distance_meters, total_runs, streak_days } = stored.user_stats_update;
+  return {
+    run_record_id: stored.run_record_id,
+    ...withoutNulls({ ranking: stored.ranking }),
+    user_stats_update: { total_distance_meters, total_runs, streak_days, runner_level: runnerLevel(total_distance_meters) },
+    missing_chunk_sequences: stored.missing_chunk_sequences,
+  };
+}
+
 /**
  * Completes a session once: the session row is locked for the whole transaction, so a retried or concurrent
  * completion waits, then finds the session completed and gets the first one's answer (201) unchanged.
@@ -195,7 +219,7 @@ async function sessionToFinish(tx: Queryable, sessionId: string, userId: string,
 export async function completeRun(deps: Deps, userId: string, sessionId: string, body: CompleteBody): Promise<RunCompleted> {
   return deps.db.transaction(async (tx) => {
     const { session, stored } = await sessionToFinish(tx, sessionId, userId, 'completed');
-    if (stored) return stored as RunCompleted;
+    if (stored) return completedAnswer(stored as StoredCompletion);
     const finishedAt = finishedAfterStart(instant(body.finished_at), session);
     const route = bodyRoute(body.route_geometry.coordinates);
     const chunks = await q.loadChunks(tx, sessionId);
@@ -238,14 +262,14 @@ export async function completeRun(deps: Deps, userId: string, sessionId: string,
         finished_at: finishedAt,
       },
     });
-    const response: RunCompleted = {
+    const completion: StoredCompletion = {
       run_record_id: finished.runRecordId,
       ranking: finished.ranking,
       user_stats_update: finished.userStats,
       missing_chunk_sequences: missing,
     };
-    await q.closeSession(tx, sessionId, 'completed', response);
-    return response;
+    await q.closeSession(tx, sessionId, 'completed', completion);
+    return completedAnswer(completion);
   });
 }
 
@@ -380,10 +404,13 @@ export async function getRun(db: Queryable, userId: string, runId: string): Prom
     started_at: r.started_at.toISOString(),
     finished_at: r.finished_at.toISOString(),
     course: courseRef(r.course_id, r.course_title, r.course_distance),
-    course_completion:
-      r.course_completed === null
-        ? null
-        : { is_completed: r.course_completed, route_match_percent: r.route_match_percent ?? 0, ranking_at_time: r.ranking_at_time },
+    // Left out for a run matched to no course: the app declares it optional.
+    ...withoutNulls({
+      course_completion:
+        r.course_completed === null
+          ? null
+          : { is_completed: r.course_completed, route_match_percent: r.route_match_percent ?? 0, ranking_at_time: r.ranking_at_time },
+    }),
   };
 }
 

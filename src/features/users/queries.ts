@@ -12,6 +12,8 @@ export interface UserRow {
   weight_kg: number | null;
   bio: string | null;
   instagram_username: string | null;
+  country: string | null;
+  activity_region: string | null;
   total_distance_meters: number;
   total_runs: number;
   created_at: Date;
@@ -19,12 +21,14 @@ export interface UserRow {
 
 const COLUMNS = [
   'id', 'email', 'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username',
-  'total_distance_meters', 'total_runs', 'created_at',
+  'country', 'activity_region', 'total_distance_meters', 'total_runs', 'created_at',
 ];
 const USER_COLUMNS = COLUMNS.join(', ');
 
 /** The profile fields PATCH may set; the column names are the body keys. */
-export const EDITABLE_COLUMNS = ['nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username'] as const;
+export const EDITABLE_COLUMNS = [
+  'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username', 'country', 'activity_region',
+] as const;
 export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
 
 export async function findUser(db: Queryable, id: string): Promise<UserRow | undefined> {
@@ -72,8 +76,11 @@ export interface PublicProfileRow {
   avatar_url: string | null;
   bio: string | null;
   instagram_username: string | null;
+  country: string | null;
+  activity_region: string | null;
   total_distance_meters: number;
   total_runs: number;
+  total_likes_received: number;
   created_at: Date;
   followers_count: number;
   following_count: number;
@@ -90,10 +97,13 @@ export interface PublicProfileRow {
  */
 export async function findPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfileRow | undefined> {
   const { rows } = await db.query<PublicProfileRow>(
-    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username,
+    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.country, u.activity_region,
             u.total_distance_meters - CASE WHEN u.id = $2 THEN 0 ELSE strava.distance END AS total_distance_meters,
             u.total_runs - CASE WHEN u.id = $2 THEN 0 ELSE strava.runs END AS total_runs,
             u.created_at,
+            -- Others count the likes on public courses only: a private course is not theirs to see.
+            (SELECT count(*) FROM course_likes l JOIN courses c ON c.id = l.course_id
+              WHERE c.creator_id = u.id AND (c.is_public OR u.id = $2)) AS total_likes_received,
             (SELECT count(*) FROM follows WHERE following_id = u.id) AS followers_count,
             (SELECT count(*) FROM follows WHERE follower_id = u.id) AS following_count,
             EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND following_id = u.id) AS is_following,

@@ -1,6 +1,7 @@
 // Request and response schemas of the users routes (API.md §3, DECISIONS M5/M6).
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { MAX_RUNNER_LEVEL } from './runner-level.js';
 
 const NICKNAME_CHAR = String.raw`[\p{L}\p{M}\p{N}_.\-]`;
 
@@ -19,16 +20,23 @@ export const Nickname = Type.String({
 /** Only an absolute http(s) URL: the app shows it as an image, so no other scheme may get in. */
 export const AvatarUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
 
+/** ISO 3166-1 alpha-2, as the app's country picker sends it (normaliseProfileBody upper-cases it). */
+export const Country = Type.String({ pattern: '^[A-Z]{2}$', examples: ['KR'] });
+
+/** The newer app's free-text running region (its input takes 30 characters). */
+const ActivityRegion = Type.String({ maxLength: 30, examples: ['서울 마포구'] });
+
 export const UserId = Type.Object({ user_id: Type.String({ format: 'uuid' }) });
 
 export const SetupProfileBody = Type.Object({
   nickname: Nickname,
   avatar_url: Type.Optional(Nullable(AvatarUrl)),
+  country: Type.Optional(Nullable(Country)),
 });
 export type SetupProfileBody = Static<typeof SetupProfileBody>;
 
 // Every key optional; an explicit null clears the field (M5), except nickname which cannot be cleared.
-// Unknown keys (the app sends `country`) are ignored.
+// Unknown keys are ignored.
 export const UpdateProfileBody = Type.Object({
   nickname: Type.Optional(Nickname),
   avatar_url: Type.Optional(Nullable(AvatarUrl)),
@@ -37,8 +45,12 @@ export const UpdateProfileBody = Type.Object({
   weight_kg: Type.Optional(Nullable(Type.Number({ minimum: 20, maximum: 500 }))),
   bio: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
   instagram_username: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[A-Za-z0-9._]+$' }))),
+  country: Type.Optional(Nullable(Country)),
+  activity_region: Type.Optional(Nullable(ActivityRegion)),
 });
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
+
+export const RunnerLevel = Type.Integer({ minimum: 1, maximum: MAX_RUNNER_LEVEL, description: 'From total_distance_meters, as the newer app counts levels' });
 
 const profileFields = {
   id: Type.String({ format: 'uuid' }),
@@ -49,8 +61,12 @@ const profileFields = {
   weight_kg: Nullable(Type.Number()),
   bio: Nullable(Type.String()),
   instagram_username: Nullable(Type.String()),
+  country: Nullable(Type.String({ examples: ['KR'] })),
+  activity_region: Type.Optional(Type.String({ description: 'Left out when not set' })),
+  gender: Type.Null({ description: 'The newer app declares it; no app version lets a user set it, so it is always null' }),
   total_distance_meters: Type.Integer(),
   total_runs: Type.Integer(),
+  runner_level: RunnerLevel,
   created_at: DateTime,
 };
 
@@ -75,8 +91,12 @@ export const PublicProfile = Type.Object({
   avatar_url: Nullable(Type.String()),
   bio: Nullable(Type.String()),
   instagram_username: Nullable(Type.String()),
+  country: Nullable(Type.String()),
+  activity_region: Type.Optional(Type.String({ description: 'Left out when not set' })),
   total_distance_meters: Type.Integer(),
   total_runs: Type.Integer(),
+  runner_level: RunnerLevel,
+  total_likes_received: Type.Integer({ description: 'Likes on all the user’s courses' }),
   created_at: DateTime,
   followers_count: Type.Integer(),
   following_count: Type.Integer(),

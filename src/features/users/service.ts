@@ -3,14 +3,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { conflict, notFound } from '../../infra/errors.js';
+import { withoutNulls } from '../../infra/http/schemas.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
 import * as q from './queries.js';
+import { runnerLevel } from './runner-level.js';
 import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
 
 /**
  * Runs before validation, so the schema checks what will be stored: nickname NFC-normalised (a
- * decomposed Korean nickname must not pass as a different name) and trimmed; bio and Instagram name
- * trimmed, a leading "@" dropped, and an empty value taken as null.
+ * decomposed Korean nickname must not pass as a different name) and trimmed; bio, Instagram name and
+ * region trimmed, a leading "@" dropped, and an empty value taken as null; the country code upper-cased.
  */
 export function normaliseProfileBody(body: unknown): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
@@ -19,6 +21,8 @@ export function normaliseProfileBody(body: unknown): void {
   if (typeof b.avatar_url === 'string') b.avatar_url = b.avatar_url.trim();
   if (typeof b.bio === 'string') b.bio = b.bio.trim() || null;
   if (typeof b.instagram_username === 'string') b.instagram_username = b.instagram_username.trim().replace(/^@/, '') || null;
+  if (typeof b.activity_region === 'string') b.activity_region = b.activity_region.trim() || null;
+  if (typeof b.country === 'string') b.country = b.country.trim().toUpperCase() || null;
 }
 
 function toProfile(row: q.UserRow): ProfileResponse {
@@ -31,8 +35,12 @@ function toProfile(row: q.UserRow): ProfileResponse {
     weight_kg: row.weight_kg,
     bio: row.bio,
     instagram_username: row.instagram_username,
+    country: row.country,
+    ...withoutNulls({ activity_region: row.activity_region }),
+    gender: null,
     total_distance_meters: row.total_distance_meters,
     total_runs: row.total_runs,
+    runner_level: runnerLevel(row.total_distance_meters),
     created_at: row.created_at.toISOString(),
   };
 }
@@ -78,9 +86,9 @@ async function applyChanges(deps: Deps, log: FastifyBaseLogger, userId: string, 
   return toProfile(row);
 }
 
-/** Onboarding: sets the nickname, and the avatar only when one is given. */
+/** Onboarding: sets the nickname, and the avatar and country only when given. */
 export async function setupProfile(deps: Deps, log: FastifyBaseLogger, userId: string, body: SetupProfileBody): Promise<ProfileResponse> {
-  return applyChanges(deps, log, userId, { nickname: body.nickname, avatar_url: body.avatar_url ?? undefined });
+  return applyChanges(deps, log, userId, { nickname: body.nickname, avatar_url: body.avatar_url ?? undefined, country: body.country ?? undefined });
 }
 
 /** Present keys are applied, an explicit null clears the field (M5), absent keys stay as they are. */
@@ -104,7 +112,13 @@ export function getSocialCounts(db: Queryable, userId: string): Promise<SocialCo
 export async function getPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfile> {
   const row = await q.findPublicProfile(db, userId, viewerId);
   if (!row) throw notFound('User');
-  return { ...row, created_at: row.created_at.toISOString() };
+  const { activity_region, ...rest } = row;
+  return {
+    ...rest,
+    ...withoutNulls({ activity_region }),
+    runner_level: runnerLevel(row.total_distance_meters),
+    created_at: row.created_at.toISOString(),
+  };
 }
 
 /**
