@@ -1,19 +1,17 @@
 // Run-recording test data: courses stored as the courses feature stores them, and the requests the app sends
 // (chunks, completion) built from simulated GPS tracks (see tracks.ts).
-import { randomInt } from 'node:crypto';
 import type { Database, Queryable } from '../../src/infra/db/database.js';
 import { deleteCourse } from '../../src/features/courses/queries.js';
 import { trackLengthMeters, type TrackPoint } from '../../src/features/matching/geo.js';
 import type { XY } from './tracks.js';
 
 let spotsTaken = 0;
-const firstSpot = randomInt(0, 490);
 /**
  * A spot of its own, in metres east of tracks.ts's ORIGIN (same latitude, so metres stay metres): 3 km apart,
- * from 30 km out, starting at random. Tests place their courses and runs there, so one test's courses are never
- * candidates for another's runs; deleteTestCourses removes them afterwards.
+ * from 30 km out. Tests place their courses and runs there, so one test's courses are never candidates for
+ * another's runs; deleteTestCourses removes them afterwards.
  */
-export const freshSpot = (): XY => [(10 + ((firstSpot + spotsTaken++) % 490)) * 3000, 0];
+export const freshSpot = (): XY => [(10 + (spotsTaken++ % 490)) * 3000, 0];
 
 export const shifted = (path: readonly XY[], [dx, dy]: XY): XY[] => path.map(([x, y]) => [x + dx, y + dy] as const);
 

@@ -34,9 +34,10 @@ export async function heatmap(db: Queryable, query: HeatmapQuery): Promise<HeatC
     throw invalid('/ne_lat', `the box may span at most ${MAX_SPAN_DEGREES} degree of latitude and of longitude`);
   }
   const cellsPerDegree = GRIDS.find(([maxSpan]) => span <= maxSpan)![1];
-  // Whole cells only: the box grows outwards to the grid, so a cell on its edge is counted in full.
-  const down = (v: number) => Math.floor(v * cellsPerDegree) / cellsPerDegree;
-  const up = (v: number) => Math.ceil(v * cellsPerDegree) / cellsPerDegree;
+  // Whole cells only: the box grows outwards to the grid, so a cell on its edge is counted in full. A corner on a
+  // grid line (129.015) times the cells per degree lands a hair off the whole number; the nudge keeps it there.
+  const down = (v: number) => Math.floor(v * cellsPerDegree + 1e-9) / cellsPerDegree;
+  const up = (v: number) => Math.ceil(v * cellsPerDegree - 1e-9) / cellsPerDegree;
   return heatCells(db, {
     box: [down(sw_lng), down(sw_lat), up(ne_lng), up(ne_lat)],
     cellsPerDegree,
