@@ -87,9 +87,8 @@ for (const file of files) {
 await embedded?.close();
 
 const seconds = Math.round((Date.now() - started) / 1000);
-console.log(
-  `\n${files.length} files, ${total.tests} tests: ${total.pass} passed, ${total.fail} failed, ${total.cancelled} cancelled, ` +
-    `${total.skipped} skipped, ${total.todo} todo in ${seconds} s`,
-);
+console.log(`\n${files.length} files, ${total.tests} tests, ${total.cancelled} cancelled, ${total.todo} todo, in ${seconds} s`);
+// Alone on its line, in the form CI reads: cancelled tests count as failed.
+console.log(`tests: ${total.pass} passed, ${total.fail + total.cancelled} failed, ${total.skipped} skipped`);
 if (failedFiles.length > 0) console.log(`failed: ${failedFiles.join(' ')}`);
 process.exit(failedFiles.length > 0 ? 1 : 0);
