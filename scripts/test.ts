@@ -76,12 +76,12 @@ async function runFile(file: string): Promise<{ code: number; counts: Record<str
 }
 
 const started = Date.now();
-const total: Record<string, number> = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+const total = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 const failedFiles: string[] = [];
 for (const file of files) {
   await emptyDatabase();
   const { code, counts } = await runFile(file);
-  for (const key of Object.keys(total)) total[key]! += counts[key] ?? 0;
+  for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += counts[key] ?? 0;
   if (code !== 0) failedFiles.push(file);
 }
 await embedded?.close();
