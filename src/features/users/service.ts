@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../infra/db/database.js';
-import { conflict, notFound } from '../../infra/errors.js';
+import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
 import * as q from './queries.js';
 import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
@@ -34,6 +34,8 @@ function toProfile(row: q.UserRow): ProfileResponse {
     total_distance_meters: row.total_distance_meters,
     total_runs: row.total_runs,
     created_at: row.created_at.toISOString(),
+    user_code: row.user_code,
+    crew_name: row.crew_name,
   };
 }
 
@@ -85,6 +87,9 @@ export async function setupProfile(deps: Deps, log: FastifyBaseLogger, userId: s
 
 /** Present keys are applied, an explicit null clears the field (M5), absent keys stay as they are. */
 export async function updateProfile(deps: Deps, log: FastifyBaseLogger, userId: string, body: UpdateProfileBody): Promise<ProfileResponse> {
+  if (body.crew_name !== undefined && !(await q.setPrimaryCrewByName(deps.db, userId, body.crew_name?.trim() || null))) {
+    throw new AppError(422, 'NOT_A_CREW_MEMBER', 'crew_name must name one of your crews');
+  }
   const changes: Partial<Record<q.EditableColumn, unknown>> = {};
   for (const column of q.EDITABLE_COLUMNS) {
     if (body[column] !== undefined) changes[column] = body[column];
