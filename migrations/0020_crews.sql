@@ -2,8 +2,8 @@
 -- primary crew.
 --
 -- A member's grade is the one stored fact of their standing: 5 owner, 4 admin, 1..3 members (the app's grade names).
--- The role is derived from it, so the two can never disagree; one owner per crew is a unique index. member_count is
--- kept by a trigger on crew_members (exact under cascades too); a join locks the crew row before counting, so no
+-- The role is derived from it, so the two can never disagree; one owner per crew is a unique index. Members are
+-- counted when read (a join changes no row but the member's own); a join locks the crew row before counting, so no
 -- crew goes over its limit.
 
 -- Short codes people read to each other to be invited: 8 characters of an alphabet without 0/O, 1/I/L.
@@ -31,16 +31,13 @@ CREATE TABLE crews (
   requires_approval boolean NOT NULL DEFAULT false,
   -- Custom grade names ({"levels": {"1": {"name": ...}, ...}}).
   grade_config jsonb,
-  member_count integer NOT NULL DEFAULT 0 CHECK (member_count >= 0),
   -- Distance in metres its members ran while members (kept by a trigger on crew_run_contributions).
   total_xp bigint NOT NULL DEFAULT 0 CHECK (total_xp >= 0),
-  last_activity_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 -- Names are unique whatever their case.
 CREATE UNIQUE INDEX uq_crews_name ON crews (lower(name));
-CREATE INDEX idx_crews_listing ON crews (member_count DESC, created_at DESC, id) WHERE is_public;
 
 CREATE TABLE crew_members (
   crew_id uuid NOT NULL REFERENCES crews (id) ON DELETE CASCADE,
@@ -53,20 +50,6 @@ CREATE TABLE crew_members (
 );
 CREATE UNIQUE INDEX uq_crew_members_user ON crew_members (user_id, crew_id);
 CREATE UNIQUE INDEX uq_crew_members_owner ON crew_members (crew_id) WHERE grade_level = 5;
-
-CREATE FUNCTION crew_members_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    UPDATE crews SET member_count = member_count + 1, last_activity_at = now() WHERE id = NEW.crew_id;
-  ELSE
-    -- During a crew's cascade delete its row is already gone: nothing to update.
-    UPDATE crews SET member_count = member_count - 1 WHERE id = OLD.crew_id;
-  END IF;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER trg_crew_members_count AFTER INSERT OR DELETE ON crew_members
-  FOR EACH ROW EXECUTE FUNCTION crew_members_count();
 
 -- The primary crew shown on the user's profile (crew_name) is one of their crews: leaving it clears it.
 ALTER TABLE users ADD COLUMN primary_crew_id uuid,
@@ -107,8 +90,9 @@ CREATE INDEX idx_crew_run_contributions_run ON crew_run_contributions (run_recor
 CREATE FUNCTION crew_run_contributions_xp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    UPDATE crews SET total_xp = total_xp + NEW.distance_meters, last_activity_at = now() WHERE id = NEW.crew_id;
+    UPDATE crews SET total_xp = total_xp + NEW.distance_meters WHERE id = NEW.crew_id;
   ELSE
+    -- During a crew's cascade delete its row is already gone: nothing to update.
     UPDATE crews SET total_xp = greatest(total_xp - OLD.distance_meters, 0) WHERE id = OLD.crew_id;
   END IF;
   RETURN NULL;

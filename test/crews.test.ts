@@ -331,11 +331,11 @@ describe('crews', () => {
       const codes = results.map((r) => r.statusCode);
       assert.equal(codes.filter((c) => c === 200).length, 4, codes.join(','));
       assert.ok(results.filter((r) => r.statusCode !== 200).every((r) => ['CREW_FULL', 'ALREADY_MEMBER'].includes(r.json().code)));
-      const { rows } = await t.db.query<{ members: number; member_count: number }>(
-        'SELECT (SELECT count(*) FROM crew_members WHERE crew_id = $1) AS members, member_count FROM crews WHERE id = $1',
+      const { rows } = await t.db.query<{ members: number; people: number }>(
+        'SELECT count(*) AS members, count(DISTINCT user_id) AS people FROM crew_members WHERE crew_id = $1',
         [crew.id],
       );
-      assert.deepEqual(rows[0], { members: 5, member_count: 5 });
+      assert.deepEqual(rows[0], { members: 5, people: 5 });
 
       const gated = await createCrew(owner, { requires_approval: true, max_members: 3 });
       const askers = await Promise.all(Array.from({ length: 6 }, () => user()));

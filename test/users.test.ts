@@ -12,8 +12,8 @@ const hangul = (n: number) => Array.from({ length: n }, () => String.fromCharCod
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const PROFILE_KEYS = [
-  'avatar_url', 'bio', 'birthday', 'created_at', 'height_cm', 'id', 'instagram_username', 'nickname',
-  'total_distance_meters', 'total_runs', 'weight_kg',
+  'avatar_url', 'bio', 'birthday', 'created_at', 'crew_name', 'height_cm', 'id', 'instagram_username', 'nickname',
+  'total_distance_meters', 'total_runs', 'user_code', 'weight_kg',
 ];
 
 let courseSeq = 0;
@@ -126,7 +126,7 @@ describe('users', () => {
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), PROFILE_KEYS);
       assert.deepEqual(
-        { ...body, created_at: undefined },
+        { ...body, created_at: undefined, user_code: undefined },
         {
           id: user.id,
           nickname,
@@ -139,6 +139,8 @@ describe('users', () => {
           total_distance_meters: 12345,
           total_runs: 3,
           created_at: undefined,
+          user_code: undefined,
+          crew_name: null,
         },
       );
       assert.match(body.created_at, ISO_UTC);
@@ -269,13 +271,15 @@ describe('users', () => {
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), PROFILE_KEYS);
-      assert.deepEqual({ ...body, id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined }, {
+      assert.deepEqual({ ...body, id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, user_code: undefined }, {
         ...filled,
         nickname,
         id: undefined,
         created_at: undefined,
         total_distance_meters: undefined,
         total_runs: undefined,
+        user_code: undefined,
+        crew_name: null,
       });
       assert.deepEqual((await call('GET', '/users/me', bystander)).json(), before);
     });
@@ -297,7 +301,7 @@ describe('users', () => {
       const partial = await call('PATCH', '/users/me/profile', user, { bio: null });
       const { email: _email, ...stored } = (await call('GET', '/users/me', user)).json();
       assert.deepEqual(partial.json(), stored);
-      assert.deepEqual({ ...(partial.json() as object), id: 0, nickname: 0, created_at: 0, total_distance_meters: 0, total_runs: 0 }, {
+      assert.deepEqual({ ...(partial.json() as object), id: 0, nickname: 0, created_at: 0, total_distance_meters: 0, total_runs: 0, user_code: 0 }, {
         ...filled,
         bio: null,
         id: 0,
@@ -305,6 +309,8 @@ describe('users', () => {
         created_at: 0,
         total_distance_meters: 0,
         total_runs: 0,
+        user_code: 0,
+        crew_name: null,
       });
     });
 

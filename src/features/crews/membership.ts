@@ -160,3 +160,29 @@ export async function members(db: Queryable, userId: string, crewId: string, pag
   const result = await q.listMembers(db, crewId, page.per_page, page.page * page.per_page);
   return { data: result.rows.map(toMember), total_count: result.total_count };
 }
+
+/**
+ * Before an account is deleted, in the deletion's transaction: each crew it owns passes to the member of highest
+ * grade who joined first, or goes when it has no other member; its memberships count as departures; the courses it
+ * ranks on are recomputed. Returns the images of the crews that went.
+ */
+export async function departAllCrews(deps: Pick<AppDeps, 'jobs'>, tx: Queryable, userId: string): Promise<string[]> {
+  await tx.query('INSERT INTO crew_departures (crew_id) SELECT crew_id FROM crew_members WHERE user_id = $1', [userId]);
+  const { rows } = await tx.query<{ crew_id: string }>('SELECT crew_id FROM crew_members WHERE user_id = $1 AND grade_level = 5 ORDER BY crew_id', [userId]);
+  const images: string[] = [];
+  for (const { crew_id: crewId } of rows) {
+    await locked(tx, crewId, userId);
+    const next = await tx.query<{ user_id: string }>(
+      'SELECT user_id FROM crew_members WHERE crew_id = $1 AND user_id <> $2 ORDER BY grade_level DESC, joined_at, user_id LIMIT 1',
+      [crewId, userId],
+    );
+    if (next.rows[0]) {
+      await q.setGrade(tx, crewId, userId, ADMIN_GRADE);
+      await q.setGrade(tx, crewId, next.rows[0].user_id, OWNER_GRADE);
+    } else {
+      images.push(...(await deleteCrew(deps, tx, crewId)));
+    }
+  }
+  await enqueueOccupationOfMember(deps, tx, userId);
+  return images;
+}

@@ -1,6 +1,6 @@
 // Course occupation ("dominion" in the newer app): a course is held by the crew whose three best members on it have
 // the lowest average best time, among crews with at least three ranked members. Ties go to the crew that reached
-// its average first (the latest of its three times), then to the lower crew id: the holder is a function of the
+// its average first (the latest of its three times), then to the lower crew id; crews that are not public hold none: the holder is a function of the
 // rankings (non-Strava, plausible runs only) and the memberships, never of the order in which runs arrived.
 //
 // course_occupations keeps the result. It is recomputed under a per-course lock by the transaction that ranks or
@@ -55,12 +55,15 @@ export async function qualifyingCrews(db: Queryable, courseId: string): Promise<
 }
 
 // $1 course, $2 members needed. Each member's best time is their rankings row; a member of two crews counts for both.
+// Crews that are not public keep to themselves: they hold no course.
 const STANDINGS_SQL = `
   WITH member_best AS (
     SELECT m.crew_id, r.user_id, r.best_duration_seconds, r.achieved_at,
            row_number() OVER (PARTITION BY m.crew_id ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id) AS n,
            count(*) OVER (PARTITION BY m.crew_id) AS ranked_members
-      FROM rankings r JOIN crew_members m ON m.user_id = r.user_id
+      FROM rankings r
+      JOIN crew_members m ON m.user_id = r.user_id
+      JOIN crews c ON c.id = m.crew_id AND c.is_public
      WHERE r.course_id = $1
   ), qualified AS (
     SELECT crew_id, avg(best_duration_seconds)::float8 AS avg_seconds, max(achieved_at) AS achieved_at,
@@ -74,6 +77,8 @@ const STANDINGS_SQL = `
 interface Held {
   [key: string]: unknown;
   crew_id: string;
+  avg_duration_seconds: number;
+  top_member_ids: string[];
   occupied_since: Date;
 }
 
@@ -92,13 +97,15 @@ export async function recomputeOccupation(
   const course = await tx.query<{ title: string }>('SELECT title FROM courses WHERE id = $1', [courseId]);
   if (!course.rowCount) return;
   const [best] = await standings(tx, courseId);
-  const { rows } = await tx.query<Held>('SELECT crew_id, occupied_since FROM course_occupations WHERE course_id = $1', [courseId]);
+  const { rows } = await tx.query<Held>('SELECT crew_id, avg_duration_seconds, top_member_ids, occupied_since FROM course_occupations WHERE course_id = $1', [courseId]);
   const held = rows[0];
 
   if (!best) {
     if (held) await tx.query('DELETE FROM course_occupations WHERE course_id = $1', [courseId]);
   } else if (held?.crew_id === best.crew_id) {
-    await tx.query(
+    // Unchanged standings write nothing: a recomputation leaves no trace when nothing moved.
+    const same = held.avg_duration_seconds === Math.round(best.avg_seconds) && held.top_member_ids.join() === best.top_member_ids.join();
+    if (!same) await tx.query(
       'UPDATE course_occupations SET avg_duration_seconds = $2, top_member_ids = $3, updated_at = now() WHERE course_id = $1',
       [courseId, Math.round(best.avg_seconds), best.top_member_ids],
     );
@@ -157,6 +164,15 @@ export async function enqueueOccupationOfMember(deps: Pick<AppDeps, 'jobs'>, tx:
 /** Before the crew is deleted: the courses it holds go to the next crew. */
 export async function enqueueOccupationOfCrew(deps: Pick<AppDeps, 'jobs'>, tx: Queryable, crewId: string): Promise<void> {
   const { rows } = await tx.query<{ course_id: string }>('SELECT course_id FROM course_occupations WHERE crew_id = $1', [crewId]);
+  await enqueueCourses(deps.jobs, tx, rows.map((r) => r.course_id));
+}
+
+/** After the crew turned public or not: every course its members rank on. */
+export async function enqueueOccupationOfCrewMembers(deps: Pick<AppDeps, 'jobs'>, tx: Queryable, crewId: string): Promise<void> {
+  const { rows } = await tx.query<{ course_id: string }>(
+    'SELECT DISTINCT r.course_id FROM crew_members m JOIN rankings r ON r.user_id = m.user_id WHERE m.crew_id = $1',
+    [crewId],
+  );
   await enqueueCourses(deps.jobs, tx, rows.map((r) => r.course_id));
 }
 

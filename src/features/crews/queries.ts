@@ -35,12 +35,14 @@ export interface CrewRow {
 const CREW_SELECT = `
   SELECT c.id, c.name, c.description, c.logo_url, c.cover_image_url, c.region, c.max_members, c.is_public,
          c.badge_color, c.badge_icon, c.recurring_schedule, c.meeting_point, c.requires_approval, c.grade_config,
-         c.member_count, c.total_xp, c.last_activity_at, c.created_at, c.updated_at,
+         mc.member_count, c.total_xp, mc.last_activity_at, c.created_at, c.updated_at,
          o.user_id AS owner_id, ou.nickname AS owner_nickname, ou.avatar_url AS owner_avatar_url,
          me.grade_level AS my_grade,
          EXISTS (SELECT 1 FROM crew_join_requests jr
                   WHERE jr.crew_id = c.id AND jr.user_id = $1::uuid AND jr.status = 'pending') AS my_pending_request
     FROM crews c
+    CROSS JOIN LATERAL (SELECT count(*) AS member_count, max(joined_at) AS last_activity_at
+                          FROM crew_members WHERE crew_id = c.id) mc
     JOIN crew_members o ON o.crew_id = c.id AND o.grade_level = 5
     JOIN users ou ON ou.id = o.user_id`;
 const VIEWER = 'LEFT JOIN crew_members me ON me.crew_id = c.id AND me.user_id = $1::uuid';
@@ -75,7 +77,7 @@ export async function listCrews(
     db.query<{ n: number }>(`SELECT count(*) AS n FROM crews c WHERE $1::uuid IS NOT NULL AND ${filter}`, values),
     db.query<CrewRow>(
       `${CREW_SELECT} ${VIEWER} WHERE ${filter}
-        ORDER BY c.member_count DESC, c.created_at DESC, c.id
+        ORDER BY mc.member_count DESC, c.created_at DESC, c.id
         LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
       [...values, f.limit, f.offset],
     ),
@@ -159,7 +161,8 @@ export async function lockCrew(tx: Queryable, crewId: string, userId: string): P
   const locked = await tx.query('SELECT 1 FROM crews WHERE id = $1 FOR NO KEY UPDATE', [crewId]);
   if (!locked.rowCount) return undefined;
   const { rows } = await tx.query<LockedCrew>(
-    `SELECT c.id, c.name, c.is_public, c.requires_approval, c.max_members, c.member_count, c.total_xp, c.logo_url,
+    `SELECT c.id, c.name, c.is_public, c.requires_approval, c.max_members,
+            (SELECT count(*) FROM crew_members m WHERE m.crew_id = c.id) AS member_count, c.total_xp, c.logo_url,
             c.cover_image_url, c.badge_color, c.grade_config,
             (SELECT grade_level FROM crew_members m WHERE m.crew_id = c.id AND m.user_id = $2) AS my_grade
        FROM crews c WHERE c.id = $1`,

@@ -2,12 +2,14 @@
 // token; who may do what in a crew is permissions.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import * as activity from './activity.js';
+import { timeZoneOf } from '../stats/service.js';
 import * as membership from './membership.js';
 import * as requests from './requests.js';
 import {
   Count, CreateCrewBody, CrewId, CrewItem, CrewList, CrewListQuery, CrewMember, CrewMemberList, CrewMemberParams, GradeBody,
   InviteBody, JoinRequestBody, JoinRequestItem, JoinRequestList, JoinRequestParams, MyJoinRequest, PageQuery, PrimaryCrew,
-  PrimaryCrewBody, RoleBody, UpdateCrewBody,
+  PrimaryCrewBody, RoleBody, UpdateCrewBody, WeeklyRanking, ActiveCourse, ManagementStats,
 } from './schemas.js';
 import * as service from './service.js';
 
@@ -339,5 +341,48 @@ export const crewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await requests.cancel(db, request.userId, request.params.crew_id, request.params.request_id);
       return reply.status(204).send(null);
     },
+  );
+
+  // ---- activity
+
+  app.get(
+    '/:crew_id/weekly-ranking',
+    {
+      schema: {
+        tags,
+        summary: 'Members by distance this week (the caller’s calendar week, in their time zone)',
+        description: 'The crew’s best 100; Strava and implausible runs do not count (others see this).',
+        params: CrewId,
+        response: { 200: WeeklyRanking, 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    async (request) =>
+      activity.weeklyRanking(db, request.userId, request.params.crew_id, await timeZoneOf(db, request.userId, deps.config.DEFAULT_TIME_ZONE)),
+  );
+
+  app.get(
+    '/:crew_id/active-courses',
+    {
+      schema: {
+        tags,
+        summary: 'Courses the members ran in the last 30 days, most runs first (up to 20)',
+        params: CrewId,
+        response: { 200: Type.Array(ActiveCourse), 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    (request) => activity.activeCourses(db, request.userId, request.params.crew_id),
+  );
+
+  app.get(
+    '/:crew_id/management/stats',
+    {
+      schema: {
+        tags,
+        summary: 'Members by grade, pending requests, joins and departures of the last 7 days (owner or admin)',
+        params: CrewId,
+        response: { 200: ManagementStats, 403: ErrorRef, 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    (request) => activity.managementStats(db, request.userId, request.params.crew_id),
   );
 };

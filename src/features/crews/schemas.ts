@@ -152,3 +152,37 @@ export const MyJoinRequest = Type.Object({
 export type MyJoinRequest = Static<typeof MyJoinRequest>;
 
 export const Count = Type.Object({ count: Type.Integer() });
+
+export const WeeklyRanking = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      user_id: Uuid,
+      nickname: Nullable(Type.String()),
+      avatar_url: Nullable(Type.String()),
+      weekly_distance: Type.Integer({ description: 'Metres this week' }),
+      weekly_runs: Type.Integer(),
+      rank: Type.Integer({ minimum: 1, description: 'Equal distances share a rank' }),
+    }),
+  ),
+  period_start: DateTime,
+  period_end: DateTime,
+});
+export type WeeklyRanking = Static<typeof WeeklyRanking>;
+
+export const ActiveCourse = Type.Object({
+  course_id: Uuid,
+  course_title: Type.String(),
+  distance_meters: Type.Integer(),
+  member_run_count: Type.Integer({ description: 'Runs of members on the course in the last 30 days' }),
+  best_crew_time_seconds: Nullable(Type.Integer({ description: 'Their best completed time in those runs' })),
+});
+export type ActiveCourse = Static<typeof ActiveCourse>;
+
+export const ManagementStats = Type.Object({
+  total_members: Type.Integer(),
+  members_by_grade: Type.Record(Type.String({ pattern: '^[1-5]$' }), Type.Integer(), { description: 'Members of each grade, 1 to 5' }),
+  pending_requests: Type.Integer(),
+  recent_joins_7d: Type.Integer(),
+  recent_leaves_7d: Type.Integer({ description: 'Members who left or were removed in the last 7 days' }),
+});
+export type ManagementStats = Static<typeof ManagementStats>;

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { levelOf, memberLimit, requireUnlocked, type LockedFeature } from './levels.js';
-import { enqueueOccupationOfCrew } from './occupation.js';
+import { enqueueOccupationOfCrew, enqueueOccupationOfCrewMembers } from './occupation.js';
 import { canRead, requireCan, roleOfGrade, type Standing } from './permissions.js';
 import * as q from './queries.js';
 import type { CreateCrewBody, CrewItem, CrewList, CrewListQuery, UpdateCrewBody } from './schemas.js';
@@ -145,6 +145,7 @@ export async function update(deps: Deps, log: FastifyBaseLogger, userId: string,
       throw conflict('CAPACITY_BELOW_MEMBERS', `The crew already has ${crew.member_count} members`);
     }
     await q.updateCrew(tx, crewId, changes).catch(nameTaken);
+    if (changes.is_public !== undefined && changes.is_public !== crew.is_public) await enqueueOccupationOfCrewMembers(deps, tx, crewId);
     const replaced: string[] = [];
     for (const field of ['logo_url', 'cover_image_url'] as const) {
       const before = crew[field];

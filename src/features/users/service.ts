@@ -4,6 +4,8 @@ import type { AppDeps } from '../../app.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
+import { departAllCrews } from '../crews/membership.js';
+import { releaseImages } from '../crews/service.js';
 import * as q from './queries.js';
 import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
 
@@ -113,16 +115,23 @@ export async function getPublicProfile(db: Queryable, userId: string, viewerId: 
 }
 
 /**
- * Deletes the account and everything it owns (one DELETE; the foreign keys cascade), then its stored
+ * Deletes the account and everything it owns (one DELETE; the foreign keys cascade; crews it owns are handed over
+ * first, see departAllCrews), then its stored
  * avatar, course thumbnails, imported activity files and data exports. A Sign in with Apple authorisation is revoked first, while its token
  * is still stored; that step is best-effort (it never throws and logs its outcome), so Apple being
  * unreachable never blocks a deletion.
  */
-export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logger'>, log: FastifyBaseLogger, userId: string): Promise<void> {
+export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logger' | 'jobs'>, log: FastifyBaseLogger, userId: string): Promise<void> {
   await revokeAppleAuthorization(deps, userId);
-  const deleted = await q.deleteUser(deps.db, userId);
+  const deleted = await deps.db.transaction(async (tx) => {
+    // Crews are shared: one the user owns passes to another member rather than vanishing with them.
+    const crewImages = await departAllCrews(deps, tx, userId);
+    const rows = await q.deleteUser(tx, userId);
+    return rows && { ...rows, crewImages };
+  });
   if (!deleted) throw notFound('User');
   await releaseFiles(deps, log, deleted.files);
+  await releaseImages(deps, log, deleted.crewImages);
   // Imported activity files and data exports are private to the user: nobody else can point at them.
   for (const key of deleted.privateKeys) {
     await deps.storage.delete(key).catch((err: unknown) => log.warn({ err, key }, 'could not delete a stored file'));
