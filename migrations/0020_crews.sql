@@ -56,11 +56,14 @@ ALTER TABLE users ADD COLUMN primary_crew_id uuid,
   ADD CONSTRAINT fk_users_primary_crew FOREIGN KEY (id, primary_crew_id)
     REFERENCES crew_members (user_id, crew_id) ON DELETE SET NULL (primary_crew_id);
 
--- Departures, for the owners' "left in the last 7 days"; who left is not kept.
+-- Departures, for the owners' "left in the last 7 days". Owners only ever see the count; a deleted account's
+-- departures stay counted without it.
 CREATE TABLE crew_departures (
   crew_id uuid NOT NULL REFERENCES crews (id) ON DELETE CASCADE,
+  user_id uuid REFERENCES users (id) ON DELETE SET NULL,
   left_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX idx_crew_departures_user ON crew_departures (user_id);
 CREATE INDEX idx_crew_departures ON crew_departures (crew_id, left_at);
 
 CREATE TABLE crew_join_requests (

@@ -167,6 +167,7 @@ export async function members(db: Queryable, userId: string, crewId: string, pag
  * ranks on are recomputed. Returns the images of the crews that went.
  */
 export async function departAllCrews(deps: Pick<AppDeps, 'jobs'>, tx: Queryable, userId: string): Promise<string[]> {
+  // Counted without the user: the account goes.
   await tx.query('INSERT INTO crew_departures (crew_id) SELECT crew_id FROM crew_members WHERE user_id = $1', [userId]);
   const { rows } = await tx.query<{ crew_id: string }>('SELECT crew_id FROM crew_members WHERE user_id = $1 AND grade_level = 5 ORDER BY crew_id', [userId]);
   const images: string[] = [];

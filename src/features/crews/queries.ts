@@ -231,7 +231,7 @@ export async function insertMember(tx: Queryable, crewId: string, userId: string
 export async function deleteMember(tx: Queryable, crewId: string, userId: string): Promise<boolean> {
   const { rowCount } = await tx.query('DELETE FROM crew_members WHERE crew_id = $1 AND user_id = $2', [crewId, userId]);
   if (!rowCount) return false;
-  await tx.query('INSERT INTO crew_departures (crew_id) VALUES ($1)', [crewId]);
+  await tx.query('INSERT INTO crew_departures (crew_id, user_id) VALUES ($1, $2)', [crewId, userId]);
   return true;
 }
 
