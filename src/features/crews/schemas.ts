@@ -90,7 +90,7 @@ export const CrewItem = Type.Object({
   is_member: Type.Boolean(),
   my_role: Nullable(Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')])),
   my_grade_level: Nullable(Type.Integer()),
-  join_request_status: Nullable(Type.Literal('pending', { description: "The caller's pending join request" })),
+  join_request_status: Nullable(Type.String({ description: "'pending' while the caller's join request waits; null otherwise" })),
   last_activity_at: Nullable(DateTime),
   created_at: DateTime,
   updated_at: DateTime,
@@ -146,7 +146,7 @@ export const JoinRequestList = Type.Object({ data: Type.Array(JoinRequestItem), 
 export type JoinRequestList = Static<typeof JoinRequestList>;
 
 export const MyJoinRequest = Type.Object({
-  status: Nullable(Type.Literal('pending')),
+  status: Nullable(Type.String({ description: "'pending', or null without a pending request" })),
   request_id: Nullable(Uuid),
 });
 export type MyJoinRequest = Static<typeof MyJoinRequest>;
