@@ -347,6 +347,26 @@ describe('crews', () => {
     });
   });
 
+  describe('account deletion', () => {
+    it('hands owned crews to the highest grade who joined first, deletes crews left empty, keeps everyone else’s', async () => {
+      const owner = await user();
+      const shared = await createCrew(owner);
+      const [first, second] = await joined(shared.id, 2);
+      await call('PATCH', `/crews/${shared.id}/members/${second!.id}/grade`, owner, { grade_level: 3 });
+      const alone = await createCrew(owner);
+      const other = await createCrew(first!);
+      assert.equal((await call('POST', `/crews/${other.id}/join`, owner)).statusCode, 200);
+      assert.equal((await call('DELETE', '/users/me', owner)).statusCode, 204);
+      const crew = (await call('GET', `/crews/${shared.id}`, first!)).json() as Json & { owner: Json };
+      assert.deepEqual([crew.owner.id, crew.member_count], [second!.id, 2], 'grade 3 before an earlier grade 1');
+      assert.equal((await call('GET', `/crews/${alone.id}`, first!)).statusCode, 404);
+      const theirs = (await call('GET', `/crews/${other.id}`, first!)).json() as Json;
+      assert.deepEqual([theirs.member_count, theirs.my_role], [1, 'owner']);
+      const stats = (await call('GET', `/crews/${other.id}/management/stats`, first!)).json() as Json;
+      assert.equal(stats.recent_leaves_7d, 1);
+    });
+  });
+
   describe('push kinds', () => {
     it('every crew push kind can be turned off', async () => {
       const owner = await user();
