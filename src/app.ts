@@ -38,6 +38,7 @@ import { eventsRoutes } from './features/events/routes.js';
 import { feedRoutes } from './features/feed/routes.js';
 import { stravaRoutes } from './features/strava/routes.js';
 import { importsRoutes } from './features/imports/routes.js';
+import { crewsRoutes } from './features/crews/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(feedRoutes, { prefix: '/follows' });
       await api.register(importsRoutes, { prefix: '/imports' });
       await api.register(stravaRoutes, { prefix: '/strava' });
+      await api.register(crewsRoutes, { prefix: '/crews' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -9,6 +9,7 @@ import { registerPushJob } from './features/notifications/push.js';
 import { registerEventReminders } from './features/events/reminders.js';
 import { registerStravaJobs } from './features/strava/jobs.js';
 import { registerImportJobs } from './features/imports/job.js';
+import { registerOccupationJob } from './features/crews/occupation.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -20,4 +21,5 @@ export function registerJobs(deps: AppDeps): void {
   registerEventReminders(deps);
   registerStravaJobs(deps);
   registerImportJobs(deps);
+  registerOccupationJob(deps);
 }

@@ -210,6 +210,11 @@ describe('exports', () => {
     }
 
     it('builds a ZIP of the user’s data that only they can download', async () => {
+      const crewName = `Export ${randomUUID().slice(0, 8)}`;
+      const crew = await t.app.inject({ method: 'POST', url: '/api/v1/crews', headers: owner.auth, payload: { name: crewName, requires_approval: true } });
+      assert.equal(crew.statusCode, 201, crew.body);
+      const asked = await t.app.inject({ method: 'POST', url: `/api/v1/crews/${crew.json().id}/join-requests`, headers: other.auth, payload: { message: 'hi' } });
+      assert.equal(asked.statusCode, 201);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -235,6 +240,11 @@ describe('exports', () => {
       assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
       assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);
       assert.deepEqual(json('rankings.json').map((r: { best_duration_seconds: number }) => r.best_duration_seconds), [118]);
+      const crews = json('crews.json');
+      assert.deepEqual(crews.memberships.map((m: { crew_name: string; role: string; is_primary: boolean }) => [m.crew_name, m.role, m.is_primary]), [[crewName, 'owner', true]]);
+      assert.deepEqual(crews.owned.map((c: { name: string }) => c.name), [crewName]);
+      assert.deepEqual(crews.join_requests, [], 'the other user’s request is theirs, not the owner’s');
+      assert.match(profile.user_code, /^[2-9A-Z]{8}$/);
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.
       for (const run of runs) assert.ok(files.has(run.gpx_file), run.gpx_file);

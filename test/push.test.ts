@@ -223,6 +223,9 @@ describe('push notifications with a service account', () => {
       ranking_first_place_lost: true,
       event_reminder: true,
       event_cancelled: true,
+      crew_join_request: true,
+      crew_join_approved: true,
+      crew_course_lost: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 

@@ -14,8 +14,8 @@ const hangul = (n: number) => Array.from({ length: n }, () => String.fromCharCod
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 // activity_region is left out while not set.
 const PROFILE_KEYS = [
-  'avatar_url', 'bio', 'birthday', 'country', 'created_at', 'gender', 'height_cm', 'id', 'instagram_username', 'nickname',
-  'runner_level', 'total_distance_meters', 'total_runs', 'weight_kg',
+  'avatar_url', 'bio', 'birthday', 'country', 'created_at', 'crew_name', 'gender', 'height_cm', 'id', 'instagram_username',
+  'nickname', 'runner_level', 'total_distance_meters', 'total_runs', 'user_code', 'weight_kg',
 ];
 
 let courseSeq = 0;
@@ -137,7 +137,7 @@ describe('users', () => {
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), PROFILE_KEYS);
       assert.deepEqual(
-        { ...body, created_at: undefined },
+        { ...body, created_at: undefined, user_code: undefined },
         {
           id: user.id,
           nickname,
@@ -153,6 +153,8 @@ describe('users', () => {
           total_runs: 3,
           runner_level: 3,
           created_at: undefined,
+          user_code: undefined,
+          crew_name: null,
         },
       );
       assert.match(body.created_at, ISO_UTC);
@@ -275,7 +277,7 @@ describe('users', () => {
       country: 'KR',
       activity_region: '서울 마포구',
     };
-    const derived = { id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, runner_level: undefined, gender: undefined };
+    const derived = { id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, runner_level: undefined, gender: undefined, user_code: undefined };
 
     it('applies present keys, accepts floats, ignores unknown keys, and leaves other users alone', async () => {
       const user = await createUser(t.db, t.config);
@@ -286,7 +288,7 @@ describe('users', () => {
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), [...PROFILE_KEYS, 'activity_region'].sort());
-      assert.deepEqual({ ...body, ...derived }, { ...filled, nickname, ...derived });
+      assert.deepEqual({ ...body, ...derived }, { ...filled, nickname, ...derived, crew_name: null });
       assert.deepEqual((await call('GET', '/users/me', bystander)).json(), before);
     });
 
@@ -321,7 +323,7 @@ describe('users', () => {
       const partial = await call('PATCH', '/users/me/profile', user, { bio: null });
       const { email: _email, ...stored } = (await call('GET', '/users/me', user)).json();
       assert.deepEqual(partial.json(), stored);
-      assert.deepEqual({ ...(partial.json() as object), ...derived, nickname: 0 }, { ...filled, bio: null, ...derived, nickname: 0 });
+      assert.deepEqual({ ...(partial.json() as object), ...derived, nickname: 0 }, { ...filled, bio: null, ...derived, nickname: 0, crew_name: null });
     });
 
     it('answers an empty body with the unchanged profile', async () => {

@@ -454,6 +454,143 @@ export const ROUTES: Record<string, RouteEntry> = {
     ],
   },
 
+  // ---- crews
+  'POST /api/v1/uploads/image': {
+    class: 'self',
+    probes: (w) => [mine('an image for a crew', [200], { file: { filename: 'logo.jpg', type: 'image/jpeg', data: w.image } })],
+  },
+  'POST /api/v1/crews': {
+    class: 'self',
+    probes: (w) => [
+      mine('a crew of my own', [201], { body: { name: `Mine ${randomUUID().slice(0, 8)}` } }),
+      { label: "a crew showing the owner's avatar file", body: { name: `Mine ${randomUUID().slice(0, 8)}`, logo_url: w.owner.avatarUrl }, expect: [422], effect: 'none' },
+    ],
+  },
+  'GET /api/v1/crews': { class: 'shared-read', probes: () => [read('public crews', { query: { search: 'Hidden', per_page: 100 } })] },
+  'GET /api/v1/crews/my': { class: 'own-read', probes: () => [read('my crews')] },
+  'PUT /api/v1/crews/my/primary': {
+    class: 'self',
+    probes: (w) => [
+      hidden("the owner's hidden crew as my primary crew", {}, { body: { crew_id: w.owner.crews.hidden } }),
+      hidden("the owner's open crew, not being a member", {}, {
+        body: { crew_id: w.owner.crews.open },
+        prepare: (caller) => sql(w, 'DELETE FROM crew_members WHERE crew_id = $1 AND user_id = $2', [w.owner.crews.open, caller.id]),
+      }),
+    ],
+  },
+  'GET /api/v1/crews/{crew_id}': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner's open crew", { params: { crew_id: w.owner.crews.open } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'PATCH /api/v1/crews/{crew_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's open crew", { crew_id: w.owner.crews.open }, { body: { name: 'pwned', is_public: false } }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }, { body: { description: 'pwned' } }),
+    ],
+  },
+  'DELETE /api/v1/crews/{crew_id}': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's open crew", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'POST /api/v1/crews/{crew_id}/join': {
+    class: 'open',
+    probes: (w) => [
+      mine("join the owner's open crew", [200], {
+        params: { crew_id: w.owner.crews.open },
+        prepare: (caller) => sql(w, 'DELETE FROM crew_members WHERE crew_id = $1 AND user_id = $2', [w.owner.crews.open, caller.id]),
+      }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }),
+    ],
+  },
+  'POST /api/v1/crews/{crew_id}/leave': {
+    class: 'open',
+    probes: (w) => [
+      mine("leave the owner's crew I joined", [204], {
+        params: { crew_id: w.owner.crews.open },
+        prepare: (caller) =>
+          sql(w, 'INSERT INTO crew_members (crew_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [w.owner.crews.open, caller.id]),
+      }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }),
+    ],
+  },
+  'POST /api/v1/crews/{crew_id}/invite': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("someone into the owner's gated crew", { crew_id: w.owner.crews.gated }, { body: { user_code: 'ABCDEFGH' } }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }, { body: { user_code: 'ABCDEFGH' } }),
+    ],
+  },
+  'GET /api/v1/crews/{crew_id}/members': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner's open crew", { params: { crew_id: w.owner.crews.open } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'DELETE /api/v1/crews/{crew_id}/members/{user_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the friend from the owner's crew", { crew_id: w.owner.crews.open, user_id: w.owner.friend.id }),
+      hidden("the owner from the hidden crew", { crew_id: w.owner.crews.hidden, user_id: w.owner.user.id }),
+    ],
+  },
+  'PATCH /api/v1/crews/{crew_id}/members/{user_id}/role': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's crew handed to the friend", { crew_id: w.owner.crews.open, user_id: w.owner.friend.id }, { body: { role: 'owner' } }),
+      hidden('the hidden crew', { crew_id: w.owner.crews.hidden, user_id: w.owner.user.id }, { body: { role: 'member' } }),
+    ],
+  },
+  'PATCH /api/v1/crews/{crew_id}/members/{user_id}/grade': {
+    class: 'owner-only',
+    probes: (w) => [refused("the friend's grade", { crew_id: w.owner.crews.open, user_id: w.owner.friend.id }, { body: { grade_level: 4 } })],
+  },
+  'POST /api/v1/crews/{crew_id}/join-requests': {
+    class: 'open',
+    probes: (w) => [
+      mine("ask to join the owner's gated crew", [201], {
+        params: { crew_id: w.owner.crews.gated },
+        prepare: (caller) => sql(w, 'DELETE FROM crew_join_requests WHERE crew_id = $1 AND user_id = $2', [w.owner.crews.gated, caller.id]),
+        body: { message: 'let me in' },
+      }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }, { body: {} }),
+    ],
+  },
+  'GET /api/v1/crews/{crew_id}/join-requests': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's gated crew", { crew_id: w.owner.crews.gated }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'GET /api/v1/crews/{crew_id}/join-requests/my': {
+    class: 'own-read',
+    probes: (w) => [read("the owner's gated crew", { params: { crew_id: w.owner.crews.gated } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'GET /api/v1/crews/{crew_id}/join-requests/count': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's gated crew", { crew_id: w.owner.crews.gated })],
+  },
+  'PATCH /api/v1/crews/{crew_id}/join-requests/{request_id}/approve': {
+    class: 'owner-only',
+    probes: (w) => [refused("the friend's request", { crew_id: w.owner.crews.gated, request_id: w.owner.crews.request })],
+  },
+  'PATCH /api/v1/crews/{crew_id}/join-requests/{request_id}/reject': {
+    class: 'owner-only',
+    probes: (w) => [refused("the friend's request", { crew_id: w.owner.crews.gated, request_id: w.owner.crews.request })],
+  },
+  'DELETE /api/v1/crews/{crew_id}/join-requests/{request_id}': {
+    class: 'owner-only',
+    probes: (w) => [hidden("the friend's request", { crew_id: w.owner.crews.gated, request_id: w.owner.crews.request })],
+  },
+  'GET /api/v1/crews/{crew_id}/weekly-ranking': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner's open crew", { params: { crew_id: w.owner.crews.open } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'GET /api/v1/crews/{crew_id}/active-courses': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner's open crew", { params: { crew_id: w.owner.crews.open } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+  'GET /api/v1/crews/{crew_id}/management/stats': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's open crew", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
+  },
+
   // ---- feed
   // As a follower of the owner, who is running on their private course and has runs that others may not see.
   'GET /api/v1/follows/friends-running': { class: 'shared-read', probes: (w) => [read('who I follow is running', { prepare: followOwner(w) })] },
@@ -595,13 +732,14 @@ const PUSH_TABLES = new Set(['push_notifications', 'push_deliveries']);
 
 export type Snapshot = Map<string, { rows: number; hash: string }>;
 
-/** Columns that name a row's owner: the user it belongs to, or (users) the user it is. */
+/** Columns that name a row's owner: the user it belongs to, or (users) the user it is, or (crews) the crew they own. */
 const OWNER_COLUMNS = ['user_id', 'follower_id', 'creator_id'];
 
 /** The condition "the row belongs to user $1" in `table`, from its columns; null when no row belongs to anyone. */
 function ownedBy(table: string, columns: string[]): string | null {
   const own = OWNER_COLUMNS.filter((c) => columns.includes(c)).map((c) => `x.${c} = $1::uuid`);
   if (table === 'users') own.push('x.id = $1::uuid');
+  if (table === 'crews') own.push('x.id IN (SELECT crew_id FROM crew_members WHERE user_id = $1::uuid AND grade_level = 5)');
   // Chunks belong to their session.
   if (own.length === 0 && columns.includes('session_id')) own.push('x.session_id IN (SELECT id FROM run_sessions WHERE user_id = $1::uuid)');
   return own.length > 0 ? own.map((c) => `coalesce(${c}, false)`).join(' OR ') : null;
@@ -769,6 +907,7 @@ export async function ownerIntact(w: World): Promise<string[]> {
     `/api/v1/courses/${owner.privateCourse}`,
     `/api/v1/imports/${owner.importId}`,
     `/api/v1/events/${owner.event}`,
+    `/api/v1/crews/${owner.crews.hidden}`,
   ];
   for (const url of reads) {
     const res = await send(app, owner.user, { method: 'GET', url });

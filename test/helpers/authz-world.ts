@@ -96,6 +96,8 @@ export interface Owner {
   /** the owner's review of their public course, of their private course, and the friend's review of the public one */
   reviews: { onPublic: string; onPrivate: string; byFriend: string };
   event: string;
+  /** the owner's crews: open (the friend is a member), approval-only (the friend's request pending), not public */
+  crews: { open: string; gated: string; hidden: string; request: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -277,6 +279,25 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   );
   await ok(app, user, { method: 'POST', url: `/api/v1/events/${event.id}/join` }, 201);
 
+  // Crews: an open one the friend joined, an approval-only one the friend asked to join, one that is not public.
+  const tag = randomUUID().slice(0, 8);
+  const { url: logoUrl } = await ok<{ url: string }>(
+    app,
+    user,
+    { method: 'POST', url: '/api/v1/uploads/image', file: { filename: 'logo.jpg', type: 'image/jpeg', data: await smallJpeg() } },
+    200,
+  );
+  const crew = async (name: string, extra: object) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/crews', body: { name: `${name} ${tag}`, ...extra } }, 201)).id;
+  const crews = {
+    open: await crew('Open', { logo_url: logoUrl }),
+    gated: await crew('Gated', { requires_approval: true }),
+    hidden: await crew('Hidden', { is_public: false }),
+    request: '',
+  };
+  await ok(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.open}/join` }, 200);
+  crews.request = (await ok<{ id: string }>(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.gated}/join-requests`, body: {} }, 201)).id;
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -308,13 +329,13 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, crews.hidden, `Hidden ${tag}`, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };

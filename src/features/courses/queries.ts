@@ -260,6 +260,7 @@ export interface MarkerRow {
   elevation_gain_meters: number;
   creator_nickname: string | null;
   user_rank: number | null;
+  dominion: { crew_id: string; crew_name: string; crew_badge_color: string; crew_logo_url: string | null } | null;
 }
 
 /** [west, south, east, north] in degrees, west ≤ east. */
@@ -286,11 +287,15 @@ export function boundsSql(envelopes: Envelope[], limit: number, userId: string |
                     (SELECT 1 + count(*) FROM rankings o
                       WHERE o.course_id = c.id
                         AND (o.best_duration_seconds, o.achieved_at) < (me.best_duration_seconds, me.achieved_at))
-                  END AS user_rank
+                  END AS user_rank,
+                  CASE WHEN occ.crew_id IS NOT NULL THEN json_build_object('crew_id', occ.crew_id, 'crew_name', cr.name,
+                    'crew_badge_color', cr.badge_color, 'crew_logo_url', cr.logo_url) END AS dominion
              FROM courses c
              JOIN users u ON u.id = c.creator_id
              LEFT JOIN course_stats s ON s.course_id = c.id
              LEFT JOIN rankings me ON me.course_id = c.id AND me.user_id = $2::uuid
+             LEFT JOIN course_occupations occ ON occ.course_id = c.id
+             LEFT JOIN crews cr ON cr.id = occ.crew_id
             WHERE c.is_public AND (${boxes.join(' OR ')})
             LIMIT $1`,
     values,
@@ -323,14 +328,38 @@ export interface DetailRow {
   created_at: Date;
   creator_nickname: string | null;
   creator_avatar_url: string | null;
+  dominion: CourseDominion | null;
 }
+
+export interface CourseDominion {
+  crew_id: string;
+  crew_name: string;
+  crew_logo_url: string | null;
+  crew_badge_color: string;
+  crew_badge_icon: string;
+  avg_duration_seconds: number;
+  top_members: { user_id: string; nickname: string | null; avatar_url: string | null; best_duration_seconds: number }[];
+  dominated_since: string;
+}
+
+// The crew holding the course (crews/occupation.ts), with its three best members on it.
+const DOMINION = `(SELECT json_build_object(
+    'crew_id', cr.id, 'crew_name', cr.name, 'crew_logo_url', cr.logo_url, 'crew_badge_color', cr.badge_color,
+    'crew_badge_icon', cr.badge_icon, 'avg_duration_seconds', occ.avg_duration_seconds,
+    'top_members', (SELECT coalesce(json_agg(json_build_object('user_id', tu.id, 'nickname', tu.nickname, 'avatar_url', tu.avatar_url,
+                                                               'best_duration_seconds', tr.best_duration_seconds) ORDER BY t.n), '[]')
+                      FROM unnest(occ.top_member_ids) WITH ORDINALITY AS t(user_id, n)
+                      JOIN users tu ON tu.id = t.user_id
+                      JOIN rankings tr ON tr.course_id = occ.course_id AND tr.user_id = t.user_id),
+    'dominated_since', to_char(occ.occupied_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+   FROM course_occupations occ JOIN crews cr ON cr.id = occ.crew_id WHERE occ.course_id = c.id)`;
 
 export async function findCourseDetail(db: Queryable, id: string): Promise<DetailRow | undefined> {
   const { rows } = await db.query<DetailRow>(
     `SELECT c.id, c.creator_id AS owner_id, c.title, c.description, ST_AsGeoJSON(c.route_geometry)::json AS route,
             c.distance_meters, c.estimated_duration_seconds, c.elevation_gain_meters, c.elevation_profile, c.thumbnail_url,
             c.is_public, c.difficulty, c.tags, ${LIKE_COUNT} AS like_count, c.created_at,
-            u.nickname AS creator_nickname, u.avatar_url AS creator_avatar_url
+            u.nickname AS creator_nickname, u.avatar_url AS creator_avatar_url, ${DOMINION} AS dominion
        FROM courses c JOIN users u ON u.id = c.creator_id
       WHERE c.id = $1`,
     [id],

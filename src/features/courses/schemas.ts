@@ -149,6 +149,12 @@ export const CourseMarker = Type.Object({
   elevation_gain_meters: Type.Integer(),
   creator_nickname: Nullable(Type.String()),
   user_rank: Nullable(Type.Integer({ description: 'The caller’s rank on the course (null without a token or a ranked run)' })),
+  dominion: Nullable(
+    Type.Object(
+      { crew_id: Uuid, crew_name: Type.String(), crew_badge_color: Type.String(), crew_logo_url: Nullable(Type.String()) },
+      { description: 'The crew holding the course; null when none does' },
+    ),
+  ),
 });
 export type CourseMarker = Static<typeof CourseMarker>;
 
@@ -171,6 +177,23 @@ export const CourseDetail = Type.Object({
   like_count: Type.Integer(),
   created_at: DateTime,
   creator: Creator,
+  dominion: Nullable(
+    Type.Object(
+      {
+        crew_id: Uuid,
+        crew_name: Type.String(),
+        crew_logo_url: Nullable(Type.String()),
+        crew_badge_color: Type.String(),
+        crew_badge_icon: Type.String(),
+        avg_duration_seconds: Type.Integer({ description: 'The average best time of its three best members on the course' }),
+        top_members: Type.Array(
+          Type.Object({ user_id: Uuid, nickname: Nullable(Type.String()), avatar_url: Nullable(Type.String()), best_duration_seconds: Type.Integer() }),
+        ),
+        dominated_since: DateTime,
+      },
+      { description: 'The crew holding the course (lowest average of its three best members’ best times); null when none does' },
+    ),
+  ),
 });
 export type CourseDetail = Static<typeof CourseDetail>;
 

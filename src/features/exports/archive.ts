@@ -19,7 +19,7 @@ export interface Archive {
 }
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
-  const [profile, courses, reviews, follows, rankings, reactions, events, imports, runs] = await Promise.all([
+  const [profile, courses, reviews, follows, rankings, reactions, events, crews, imports, runs] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
@@ -27,6 +27,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.rankingsData(db, userId),
     q.courseReactionsData(db, userId),
     q.eventsData(db, userId),
+    q.crewsData(db, userId),
     q.importsData(db, userId),
     q.runRefs(db, userId),
   ]);
@@ -56,6 +57,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(rankings), 'rankings.json');
   zip.addBuffer(pretty(reactions), 'favorites_and_likes.json');
   zip.addBuffer(pretty(events), 'events.json');
+  zip.addBuffer(pretty(crews), 'crews.json');
   zip.addBuffer(pretty(imports), 'imports.json');
   for (const run of runs) {
     lazy(`gpx/${gpxFileName(run)}`, async function* () {

@@ -123,7 +123,7 @@ export async function profileData(db: Queryable, userId: string) {
     all(
       db,
       `SELECT id, email, nickname, avatar_url, bio, instagram_username, birthday, height_cm, weight_kg, time_zone,
-              total_distance_meters, total_runs, created_at, updated_at
+              total_distance_meters, total_runs, user_code, created_at, updated_at
          FROM users WHERE id = $1`,
       [userId],
     ),
@@ -248,6 +248,33 @@ export async function eventsData(db: Queryable, userId: string) {
     ),
   ]);
   return { created: created.map(({ center_point: _, ...row }) => row), joined };
+}
+
+/** The user's crews (whole, for those they own), join requests and departures; other members are not theirs. */
+export async function crewsData(db: Queryable, userId: string) {
+  const [memberships, owned, joinRequests, departures] = await Promise.all([
+    all(
+      db,
+      `SELECT m.crew_id, c.name AS crew_name, m.grade_level, m.role, m.joined_at, u.primary_crew_id = m.crew_id AS is_primary
+         FROM crew_members m JOIN crews c ON c.id = m.crew_id JOIN users u ON u.id = m.user_id
+        WHERE m.user_id = $1 ORDER BY m.joined_at, m.crew_id`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT c.* FROM crews c JOIN crew_members m ON m.crew_id = c.id AND m.user_id = $1 AND m.grade_level = 5
+        ORDER BY c.created_at, c.id`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT r.id, r.crew_id, c.name AS crew_name, r.message, r.status, r.created_at, r.reviewed_at
+         FROM crew_join_requests r JOIN crews c ON c.id = r.crew_id WHERE r.user_id = $1 ORDER BY r.created_at, r.id`,
+      [userId],
+    ),
+    all(db, 'SELECT crew_id, left_at FROM crew_departures WHERE user_id = $1 ORDER BY left_at', [userId]),
+  ]);
+  return { memberships, owned, join_requests: joinRequests, departures };
 }
 
 /** File imports and Strava imports; the stored file's location is internal and left out. */

@@ -17,6 +17,9 @@ export const NotificationSettings = Type.Object(
     ranking_first_place_lost: Type.Boolean({ description: 'Someone took your first place on a course leaderboard' }),
     event_reminder: Type.Boolean({ description: 'An event you joined is about to start' }),
     event_cancelled: Type.Boolean({ description: 'An event you joined was cancelled' }),
+    crew_join_request: Type.Boolean({ description: 'Someone asked to join a crew you own or administer' }),
+    crew_join_approved: Type.Boolean({ description: 'You became a member of a crew (request approved, or invited)' }),
+    crew_course_lost: Type.Boolean({ description: 'Another crew took a course your crew held' }),
   },
   { description: 'Which push notifications the user receives (true: on)' },
 );

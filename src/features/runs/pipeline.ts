@@ -1,7 +1,7 @@
 // What happens to every finished run, whatever its source (app completion, recovery, GPX/FIT/TCX and Strava
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
 // decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
-// progress, update the runner's counters and queue the course statistics.
+// progress and crews (XP, who holds the course), update the runner's counters and queue the course statistics.
 import type { AppDeps } from '../../infra/deps.js';
 import { isTimeZone } from '../../infra/config.js';
 import type { Queryable } from '../../infra/db/database.js';
@@ -13,6 +13,7 @@ import { coursePace, recordRankedRun, type RankedRunResult } from '../rankings/s
 import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { currentStreakDays } from '../stats/service.js';
 import { applyRunToEvents } from '../events/progress.js';
+import { applyRunToCrews } from '../crews/runs.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
@@ -140,6 +141,14 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
     courseId: course?.course_id ?? null,
     courseCompleted: course?.course_completed ?? false,
     source: input.source,
+  });
+
+  await applyRunToCrews(deps, tx, {
+    runRecordId,
+    userId: input.userId,
+    distanceMeters: input.values.distance_meters,
+    countsForOthers: plausibility.plausible && input.source !== 'strava',
+    rankedCourseId: ranking ? course!.course_id : null,
   });
 
   const totals = await q.addRunToUser(tx, input.userId, input.values.distance_meters);

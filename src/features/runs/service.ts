@@ -8,6 +8,7 @@ import { requireVisible } from '../auth/authorize.js';
 import { removeRunFromEvents } from '../events/progress.js';
 import { haversineMeters, type LngLat, type TrackPoint } from '../matching/geo.js';
 import { rebuildUserRanking, type RankedRunResult } from '../rankings/service.js';
+import { recomputeOccupation } from '../crews/occupation.js';
 import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { runnerLevel } from '../users/runner-level.js';
 import { finishRun } from './pipeline.js';
@@ -347,7 +348,8 @@ export async function discardSession(db: AppDeps['db'], userId: string, sessionI
 
 /**
  * Deletes the caller's run with its session and chunks, and undoes what it counted: the user's totals, their
- * place on the course's leaderboard, the course statistics, and their progress in events.
+ * place on the course's leaderboard (and so which crew holds the course), the course statistics, their progress in
+ * events and their crews' XP.
  */
 export async function deleteRun(deps: Deps, userId: string, runId: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
@@ -355,7 +357,10 @@ export async function deleteRun(deps: Deps, userId: string, runId: string): Prom
     if (!run) throw notFound('Run');
     await removeRunFromEvents(tx, runId); // before the run row: its contributions cascade away with it
     await q.deleteSession(tx, run.session_id);
-    if (run.course_id) await rebuildUserRanking(tx, run.course_id, userId);
+    if (run.course_id) {
+      await rebuildUserRanking(tx, run.course_id, userId);
+      await recomputeOccupation(deps, tx, run.course_id, userId);
+    }
     await q.removeRunFromUser(tx, userId, run.distance_meters);
     await enqueueCoursesStats(deps.jobs, tx, [run.course_id, run.chosen_course_id]);
   });

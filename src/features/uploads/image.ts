@@ -1,10 +1,12 @@
-// Avatar images: the type comes from the file's first bytes only (the declared part type and the filename are
+// Uploaded images: the type comes from the file's first bytes only (the declared part type and the filename are
 // ignored), and every accepted image is decoded and re-encoded, so what we store is a plain JPEG we produced:
-// orientation applied, at most AVATAR_SIZE pixels a side, no metadata at all (EXIF with GPS, XMP, ICC, comments).
+// orientation applied, at most AVATAR_SIZE (IMAGE_SIZE) pixels a side, no metadata at all (EXIF with GPS, XMP, ICC, comments).
 import sharp from 'sharp';
 import { AppError } from '../../infra/errors.js';
 
 export const AVATAR_SIZE = 512;
+/** Crew logos and covers: a cover fills a phone's width. */
+export const IMAGE_SIZE = 1600;
 // A decompression-bomb guard: a few MiB of PNG can declare billions of pixels. 64 MP covers 48 MP phone cameras.
 export const MAX_INPUT_PIXELS = 64_000_000;
 
@@ -24,8 +26,8 @@ export function sniffImage(bytes: Buffer): ImageKind | null {
   return null;
 }
 
-/** Decodes an uploaded image and returns the avatar JPEG to store; 400/413/422 AppErrors for what it refuses. */
-export async function toAvatarJpeg(upload: Buffer): Promise<Buffer> {
+/** Decodes an uploaded image and returns the JPEG to store; 400/413/422 AppErrors for what it refuses. */
+export async function toJpeg(upload: Buffer, size: number): Promise<Buffer> {
   const kind = sniffImage(upload);
   if (kind === 'heic') {
     // sharp's prebuilt libvips decodes HEIF only with the AV1 codec (AVIF), not HEVC (format.heif.input lists
@@ -49,7 +51,7 @@ export async function toAvatarJpeg(upload: Buffer): Promise<Buffer> {
   try {
     return await image
       .autoOrient()
-      .resize(AVATAR_SIZE, AVATAR_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' }) // JPEG has no transparency
       .jpeg({ quality: 85, mozjpeg: true })
       .timeout({ seconds: 20 })

@@ -1,4 +1,5 @@
-// POST /uploads/avatar (API.md §13, DECISIONS M4): multipart field `file`, at most MAX_UPLOAD_SIZE_MB MiB.
+// POST /uploads/avatar (API.md §13, DECISIONS M4) and /uploads/image (APP_V2.md): multipart field `file`, at most
+// MAX_UPLOAD_SIZE_MB MiB.
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -6,12 +7,12 @@ import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { AppError } from '../../infra/errors.js';
 import { validatorCompiler } from '../../infra/http/validation.js';
 import { dropRestOfBody, refuseDeclaredOversize, uploadTooLarge, UploadSlots } from '../../infra/http/uploads.js';
-import { AvatarUploadBody, AvatarUploaded } from './schemas.js';
-import { replaceAvatar } from './service.js';
+import { AvatarUploadBody, AvatarUploaded, ImageUploaded } from './schemas.js';
+import { replaceAvatar, storeImage } from './service.js';
 
 const MiB = 1024 * 1024;
 const error = Type.Ref('ErrorBody');
-/** Avatars are read into memory and decoded: a few at a time keep memory bounded under a flood of uploads. */
+/** Images are read into memory and decoded: a few at a time keep memory bounded under a flood of uploads. */
 const AVATAR_SLOTS = 4;
 const AVATAR_SLOT_WAIT_MS = 10_000;
 
@@ -86,6 +87,31 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const upload = await readFilePart(request, maxMiB);
         const url = await replaceAvatar(app.deps, request.log, request.userId, upload);
         return { url };
+      }),
+  );
+
+  app.post(
+    '/image',
+    {
+      validatorCompiler: skipBodyValidation,
+      onRequest: refuseDeclaredOversize(maxMiB),
+      onResponse: dropRestOfBody,
+      schema: {
+        tags: ['uploads'],
+        summary: 'Upload an image for a crew logo or cover',
+        description:
+          'JPEG, PNG or WebP, decided from the bytes, as for avatars. The image is re-encoded as a JPEG of at most ' +
+          '1600x1600 without metadata. The URL returned is the only kind a crew logo_url or cover_image_url accepts. ' +
+          'Shares the avatar uploads\' slots (503 UPLOADS_BUSY with Retry-After when they stay busy).',
+        consumes: ['multipart/form-data'],
+        body: AvatarUploadBody,
+        response: { 200: ImageUploaded, 400: error, 413: error, 415: error, 422: error, 503: error },
+      },
+    },
+    (request) =>
+      slots.run(async () => {
+        const upload = await readFilePart(request, maxMiB);
+        return { url: await storeImage(app.deps, upload) };
       }),
   );
 };

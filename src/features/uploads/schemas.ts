@@ -8,3 +8,7 @@ export const AvatarUploadBody = Type.Object({
 export const AvatarUploaded = Type.Object({
   url: Type.String({ description: 'Absolute URL of the stored avatar (now also the profile avatar_url)' }),
 });
+
+export const ImageUploaded = Type.Object({
+  url: Type.String({ description: 'Absolute URL of the stored image, for a crew logo_url or cover_image_url' }),
+});

@@ -1,14 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../infra/deps.js';
 import { notFound } from '../../infra/errors.js';
-import { toAvatarJpeg } from './image.js';
+import { AVATAR_SIZE, IMAGE_SIZE, toJpeg } from './image.js';
 import { avatarInUse, replaceAvatarUrl } from './queries.js';
 
 type Deps = Pick<AppDeps, 'db' | 'storage'>;
 
 /** Stores the re-encoded image as the user's avatar, removes the one it replaces, and returns its absolute URL. */
 export async function replaceAvatar(deps: Deps, log: FastifyBaseLogger, userId: string, upload: Buffer): Promise<string> {
-  const jpeg = await toAvatarJpeg(upload);
+  const jpeg = await toJpeg(upload, AVATAR_SIZE);
   const { url } = await deps.storage.put({ folder: 'avatars', extension: '.jpg', body: jpeg });
   let replaced: Awaited<ReturnType<typeof replaceAvatarUrl>>;
   try {
@@ -23,6 +23,15 @@ export async function replaceAvatar(deps: Deps, log: FastifyBaseLogger, userId: 
     throw notFound('User');
   }
   if (replaced.previous) await removeOldAvatar(deps, log, replaced.previous);
+  return url;
+}
+
+/**
+ * Stores the re-encoded image for the caller to use (a crew logo or cover) and returns its absolute URL. Fields
+ * that take an image accept only URLs of this folder, so nothing a user sends is fetched or shown from elsewhere.
+ */
+export async function storeImage(deps: Deps, upload: Buffer): Promise<string> {
+  const { url } = await deps.storage.put({ folder: 'images', extension: '.jpg', body: await toJpeg(upload, IMAGE_SIZE) });
   return url;
 }
 

@@ -17,13 +17,17 @@ export interface UserRow {
   total_distance_meters: number;
   total_runs: number;
   created_at: Date;
+  user_code: string;
+  /** the name of the user's primary crew */
+  crew_name: string | null;
 }
 
 const COLUMNS = [
   'id', 'email', 'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username',
-  'country', 'activity_region', 'total_distance_meters', 'total_runs', 'created_at',
+  'country', 'activity_region', 'total_distance_meters', 'total_runs', 'created_at', 'user_code',
 ];
-const USER_COLUMNS = COLUMNS.join(', ');
+const CREW_NAME = '(SELECT name FROM crews c WHERE c.id = u.primary_crew_id) AS crew_name';
+const USER_COLUMNS = [...COLUMNS.map((c) => `u.${c}`), CREW_NAME].join(', ');
 
 /** The profile fields PATCH may set; the column names are the body keys. */
 export const EDITABLE_COLUMNS = [
@@ -32,7 +36,7 @@ export const EDITABLE_COLUMNS = [
 export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
 
 export async function findUser(db: Queryable, id: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
   return rows[0];
 }
 
@@ -52,7 +56,7 @@ export async function updateUser(
     `UPDATE users u SET ${[...sets, 'updated_at = now()'].join(', ')}
        FROM (SELECT avatar_url FROM users WHERE id = $1 FOR UPDATE) AS before
       WHERE u.id = $1
-      RETURNING ${COLUMNS.map((c) => `u.${c}`).join(', ')}, before.avatar_url AS previous_avatar_url`,
+      RETURNING ${USER_COLUMNS}, before.avatar_url AS previous_avatar_url`,
     [id, ...values],
   );
   return rows[0];
@@ -161,6 +165,21 @@ export async function deleteUser(db: Queryable, id: string): Promise<{ files: st
   const row = rows[0];
   if (!row) return undefined;
   return { files: [...(row.avatar_url ? [row.avatar_url] : []), ...(row.thumbnails ?? [])], privateKeys: row.private_keys ?? [] };
+}
+
+/**
+ * Shows the caller's crew of this name (any case) on their profile, or none with null; false when they are in no
+ * crew of that name.
+ */
+export async function setPrimaryCrewByName(db: Queryable, id: string, name: string | null): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE users u SET primary_crew_id = (SELECT m.crew_id FROM crew_members m JOIN crews c ON c.id = m.crew_id
+                                            WHERE m.user_id = $1 AND lower(c.name) = lower($2)), updated_at = now()
+      WHERE u.id = $1 AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM crew_members m JOIN crews c ON c.id = m.crew_id
+                                                        WHERE m.user_id = $1 AND lower(c.name) = lower($2)))`,
+    [id, name],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 /** Of `urls`, those that no remaining user has as avatar and no remaining course as thumbnail. */

@@ -47,6 +47,9 @@ export const UpdateProfileBody = Type.Object({
   instagram_username: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: '^[A-Za-z0-9._]+$' }))),
   country: Type.Optional(Nullable(Country)),
   activity_region: Type.Optional(Nullable(ActivityRegion)),
+  crew_name: Type.Optional(
+    Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'One of the caller’s crews to show (422 NOT_A_CREW_MEMBER otherwise); null shows none' })),
+  ),
 });
 export type UpdateProfileBody = Static<typeof UpdateProfileBody>;
 
@@ -68,6 +71,8 @@ const profileFields = {
   total_runs: Type.Integer(),
   runner_level: RunnerLevel,
   created_at: DateTime,
+  user_code: Type.String({ description: 'The code others use to invite the user to a crew; shown to the user only' }),
+  crew_name: Nullable(Type.String({ description: 'The primary crew (PUT /crews/my/primary)' })),
 };
 
 /** GET /users/me. */

@@ -2,9 +2,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
-import { conflict, notFound } from '../../infra/errors.js';
+import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { withoutNulls } from '../../infra/http/schemas.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
+import { departAllCrews } from '../crews/membership.js';
+import { releaseImages } from '../crews/service.js';
 import * as q from './queries.js';
 import { runnerLevel } from './runner-level.js';
 import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
@@ -42,6 +44,8 @@ function toProfile(row: q.UserRow): ProfileResponse {
     total_runs: row.total_runs,
     runner_level: runnerLevel(row.total_distance_meters),
     created_at: row.created_at.toISOString(),
+    user_code: row.user_code,
+    crew_name: row.crew_name,
   };
 }
 
@@ -93,6 +97,9 @@ export async function setupProfile(deps: Deps, log: FastifyBaseLogger, userId: s
 
 /** Present keys are applied, an explicit null clears the field (M5), absent keys stay as they are. */
 export async function updateProfile(deps: Deps, log: FastifyBaseLogger, userId: string, body: UpdateProfileBody): Promise<ProfileResponse> {
+  if (body.crew_name !== undefined && !(await q.setPrimaryCrewByName(deps.db, userId, body.crew_name?.trim() || null))) {
+    throw new AppError(422, 'NOT_A_CREW_MEMBER', 'crew_name must name one of your crews');
+  }
   const changes: Partial<Record<q.EditableColumn, unknown>> = {};
   for (const column of q.EDITABLE_COLUMNS) {
     if (body[column] !== undefined) changes[column] = body[column];
@@ -122,16 +129,23 @@ export async function getPublicProfile(db: Queryable, userId: string, viewerId: 
 }
 
 /**
- * Deletes the account and everything it owns (one DELETE; the foreign keys cascade), then its stored
+ * Deletes the account and everything it owns (one DELETE; the foreign keys cascade; crews it owns are handed over
+ * first, see departAllCrews), then its stored
  * avatar, course thumbnails, imported activity files and data exports. A Sign in with Apple authorisation is revoked first, while its token
  * is still stored; that step is best-effort (it never throws and logs its outcome), so Apple being
  * unreachable never blocks a deletion.
  */
-export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logger'>, log: FastifyBaseLogger, userId: string): Promise<void> {
+export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logger' | 'jobs'>, log: FastifyBaseLogger, userId: string): Promise<void> {
   await revokeAppleAuthorization(deps, userId);
-  const deleted = await q.deleteUser(deps.db, userId);
+  const deleted = await deps.db.transaction(async (tx) => {
+    // Crews are shared: one the user owns passes to another member rather than vanishing with them.
+    const crewImages = await departAllCrews(deps, tx, userId);
+    const rows = await q.deleteUser(tx, userId);
+    return rows && { ...rows, crewImages };
+  });
   if (!deleted) throw notFound('User');
   await releaseFiles(deps, log, deleted.files);
+  await releaseImages(deps, log, deleted.crewImages);
   // Imported activity files and data exports are private to the user: nobody else can point at them.
   for (const key of deleted.privateKeys) {
     await deps.storage.delete(key).catch((err: unknown) => log.warn({ err, key }, 'could not delete a stored file'));

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 export const FOLDERS = {
   avatars: { visibility: 'public', extensions: ['.jpg', '.png', '.webp'] },
   thumbnails: { visibility: 'public', extensions: ['.png', '.jpg'] },
+  // Pictures users upload for what they make (crew logos and covers).
+  images: { visibility: 'public', extensions: ['.jpg'] },
   imports: { visibility: 'private', extensions: ['.gpx', '.fit', '.tcx'] },
   exports: { visibility: 'private', extensions: ['.zip'] },
 } as const;
