@@ -2,7 +2,6 @@
 // tests build the same app around a shared database.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,6 +12,7 @@ import { registerJsonBodyParser } from './infra/http/json-body.js';
 import { declareCommonErrors } from './infra/http/error-responses.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
 import { registerGracefulClose } from './infra/http/closing.js';
+import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
 import { registerLoadShedding } from './infra/http/load-shedding.js';
 import { healthRoutes } from './features/health/routes.js';
@@ -64,11 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestContext(app);
   registerGracefulClose(app);
 
-  await app.register(helmet, {
-    // A JSON API serves no active content; the docs UI sets its own policy.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-  });
+  registerSecurityHeaders(app);
   await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await registerLoadShedding(app, config.MAX_EVENT_LOOP_DELAY_MS);
   await registerRateLimit(app, API_PREFIX);

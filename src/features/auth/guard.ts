@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../infra/errors.js';
 import { verifyAccessToken } from './access-token.js';
+import { knownUsers } from './known-users.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,8 +26,13 @@ export async function authenticate(app: FastifyInstance, request: FastifyRequest
   if (!match?.[1]) throw unauthorized('Not authenticated');
   const userId = await verifyAccessToken(app.deps.config, match[1]);
   if (!userId) throw unauthorized('Token invalid or expired');
+  // A deleted user is refused: at once by this process, within KNOWN_FOR_MS by the others (known-users.ts).
+  const known = knownUsers(app.deps.db);
+  const now = performance.now();
+  if (known.has(userId, now)) return userId;
   const { rowCount } = await app.deps.db.query('SELECT 1 FROM users WHERE id = $1', [userId]);
   if (!rowCount) throw unauthorized('User not found');
+  known.add(userId, now);
   return userId;
 }
 

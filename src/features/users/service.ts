@@ -5,6 +5,7 @@ import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { withoutNulls } from '../../infra/http/schemas.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
+import { forgetUser } from '../auth/known-users.js';
 import { departAllCrews } from '../crews/membership.js';
 import { releaseImages } from '../crews/service.js';
 import * as q from './queries.js';
@@ -144,6 +145,7 @@ export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logge
     return rows && { ...rows, crewImages };
   });
   if (!deleted) throw notFound('User');
+  forgetUser(deps.db, userId);
   await releaseFiles(deps, log, deleted.files);
   await releaseImages(deps, log, deleted.crewImages);
   // Imported activity files and data exports are private to the user: nobody else can point at them.
