@@ -132,6 +132,8 @@ describe('crews', () => {
       const b = await createCrew(await user());
       const [me] = await joined(a.id, 1);
       assert.equal((await call('POST', `/crews/${b.id}/join`, me!)).statusCode, 200);
+      // The embedded database's clock ticks in milliseconds: make the joining order unambiguous.
+      await t.db.query(`UPDATE crew_members SET joined_at = joined_at - interval '1 minute' WHERE crew_id = $1 AND user_id = $2`, [a.id, me!.id]);
       const mine = (await call('GET', '/crews/my', me!)).json() as Json[];
       assert.deepEqual(mine.map((c) => c.id), [b.id, a.id]);
       assert.ok(mine.every((c) => c.is_member && c.my_role === 'member'));
@@ -215,8 +217,18 @@ describe('crews', () => {
       assert.deepEqual(await pushes('crew_join_request', [owner.id, admin!.id, alice.id]), [owner.id, admin!.id].sort());
       const twice = await call('POST', `/crews/${crew.id}/join-requests`, alice, {});
       assert.deepEqual([twice.statusCode, twice.json().code], [409, 'ALREADY_REQUESTED']);
-      const bobReq = (await call('POST', `/crews/${crew.id}/join-requests`, bob, { message: null })).json() as Json;
-      const carolReq = (await call('POST', `/crews/${crew.id}/join-requests`, carol)).json() as Json;
+      const [bobAsked, carolAsked] = [
+        await call('POST', `/crews/${crew.id}/join-requests`, bob, { message: null }),
+        await call('POST', `/crews/${crew.id}/join-requests`, carol),
+      ];
+      assert.deepEqual([bobAsked.statusCode, carolAsked.statusCode], [201, 201], bobAsked.body + carolAsked.body);
+      const [bobReq, carolReq] = [bobAsked.json() as Json, carolAsked.json() as Json];
+      // The embedded database's clock ticks in milliseconds: make the asking order unambiguous.
+      await t.db.query(
+        `UPDATE crew_join_requests SET created_at = now() - make_interval(secs => array_position($1::uuid[], id))
+          WHERE id = ANY($1::uuid[])`,
+        [[carolReq.id, bobReq.id, req.id]],
+      );
 
       assert.deepEqual((await call('GET', `/crews/${crew.id}/join-requests/my`, alice)).json(), { status: 'pending', request_id: req.id });
       assert.equal(((await call('GET', `/crews/${crew.id}`, alice)).json() as Json).join_request_status, 'pending');
