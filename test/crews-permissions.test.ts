@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { insertCourse } from './helpers/run-records.js';
 import { PERMISSIONS, type CrewAction } from '../src/features/crews/permissions.js';
 
 type Who = 'owner' | 'admin' | 'member' | 'outsider';
@@ -18,6 +19,10 @@ interface World {
   target: TestUser;
   /** a pending join request */
   requestId: string;
+  /** a public course of the owner's */
+  courseId: string;
+  /** the crew's active challenge, when the case asks for one */
+  challengeId: string | null;
 }
 
 interface Case {
@@ -27,6 +32,8 @@ interface Case {
   /** status when allowed, per caller; absent: refused (403, 404 or 409) and nothing changes */
   allowed: Partial<Record<Who, number>>;
   crew?: { is_public?: boolean; requires_approval?: boolean };
+  /** the crew has an active challenge */
+  challenge?: boolean;
 }
 
 const managers = (status: number) => ({ owner: status, admin: status });
@@ -57,6 +64,12 @@ const CASES: Case[] = [
   { action: 'view_stats', label: 'management stats', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/management/stats` }), allowed: managers(200) },
   { action: 'read', label: 'weekly ranking', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/weekly-ranking` }), allowed: everyone(200) },
   { action: 'read', label: 'active courses', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/active-courses` }), allowed: everyone(200) },
+  { action: 'manage_challenges', label: 'start a challenge', request: (w) => ({ method: 'POST', url: `/crews/${w.crewId}/challenges`, body: { course_id: w.courseId } }), allowed: managers(201) },
+  { action: 'manage_challenges', label: 'end a challenge', challenge: true, request: (w) => ({ method: 'POST', url: `/crews/${w.crewId}/challenges/${w.challengeId}/end` }), allowed: managers(200) },
+  { action: 'read', label: 'active challenge', challenge: true, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/active` }), allowed: everyone(200) },
+  { action: 'read', label: 'challenge history', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/history` }), allowed: everyone(200) },
+  { action: 'read', label: 'hidden crew active challenge', crew: { is_public: false }, challenge: true, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/active` }), allowed: members(200) },
+  { action: 'read', label: 'hidden crew challenge history', crew: { is_public: false }, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/history` }), allowed: members(200) },
   { action: 'change_role', label: 'hand over', request: (w) => ({ method: 'PATCH', url: `/crews/${w.crewId}/members/${w.target.id}/role`, body: { role: 'owner' } }), allowed: { owner: 200 } },
 ];
 
@@ -67,7 +80,7 @@ describe('crew permissions: every role on every action', () => {
   });
   after(() => t.close());
 
-  async function world(crew: Case['crew'] = {}): Promise<World> {
+  async function world(crew: Case['crew'] = {}, challenge = false): Promise<World> {
     const [owner, admin, member, outsider, target, asker] = await Promise.all(Array.from({ length: 6 }, () => createUser(t.db, t.config)));
     const res = await t.app.inject({
       method: 'POST', url: '/api/v1/crews', headers: owner!.auth,
@@ -79,7 +92,13 @@ describe('crew permissions: every role on every action', () => {
       await t.db.query('INSERT INTO crew_members (crew_id, user_id, grade_level) VALUES ($1, $2, $3)', [crewId, u.id, grade]);
     }
     const { rows } = await t.db.query<{ id: string }>('INSERT INTO crew_join_requests (crew_id, user_id) VALUES ($1, $2) RETURNING id', [crewId, asker!.id]);
-    return { crewId, users: { owner: owner!, admin: admin!, member: member!, outsider: outsider! }, target: target!, requestId: rows[0]!.id };
+    const courseId = await insertCourse(t.db, owner!.id);
+    const challengeId = challenge
+      ? (await t.db.query<{ id: string }>('INSERT INTO crew_challenges (crew_id, course_id, created_by) VALUES ($1, $2, $3) RETURNING id', [crewId, courseId, owner!.id])).rows[0]!.id
+      : null;
+    return {
+      crewId, users: { owner: owner!, admin: admin!, member: member!, outsider: outsider! }, target: target!, requestId: rows[0]!.id, courseId, challengeId,
+    };
   }
 
   /** What a refused action must leave as it was. */
@@ -88,6 +107,7 @@ describe('crew permissions: every role on every action', () => {
       await t.db.query(
         `SELECT (SELECT json_agg(m ORDER BY m.user_id) FROM crew_members m WHERE m.crew_id = $1) AS members,
                 (SELECT json_agg(r ORDER BY r.id) FROM crew_join_requests r WHERE r.crew_id = $1) AS requests,
+                (SELECT json_agg(ch ORDER BY ch.id) FROM crew_challenges ch WHERE ch.crew_id = $1) AS challenges,
                 (SELECT to_jsonb(c) - 'last_activity_at' FROM crews c WHERE c.id = $1) AS crew`,
         [w.crewId],
       )
@@ -95,7 +115,7 @@ describe('crew permissions: every role on every action', () => {
 
   it('has a case for every action', () => {
     const covered = new Set(CASES.map((c) => c.action));
-    const untested = Object.keys(PERMISSIONS).filter((a) => !covered.has(a as CrewAction) && a !== 'manage_challenges');
+    const untested = Object.keys(PERMISSIONS).filter((a) => !covered.has(a as CrewAction));
     assert.deepEqual(untested, []);
   });
 
@@ -103,7 +123,7 @@ describe('crew permissions: every role on every action', () => {
     for (const who of WHO) {
       const expected = c.allowed[who];
       it(`${who}: ${c.label} → ${expected ?? 'refused'}`, async () => {
-        const w = await world(c.crew);
+        const w = await world(c.crew, c.challenge);
         const caller = w.users[who];
         let r = c.request(w);
         if (c.action === 'invite') {

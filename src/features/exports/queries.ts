@@ -250,9 +250,9 @@ export async function eventsData(db: Queryable, userId: string) {
   return { created: created.map(({ center_point: _, ...row }) => row), joined };
 }
 
-/** The user's crews (whole, for those they own), join requests and departures; other members are not theirs. */
+/** The user's crews (whole, for those they own), join requests, departures and the challenges they started; other members are not theirs. */
 export async function crewsData(db: Queryable, userId: string) {
-  const [memberships, owned, joinRequests, departures] = await Promise.all([
+  const [memberships, owned, joinRequests, departures, challenges] = await Promise.all([
     all(
       db,
       `SELECT m.crew_id, c.name AS crew_name, m.grade_level, m.role, m.joined_at, u.primary_crew_id = m.crew_id AS is_primary
@@ -273,8 +273,15 @@ export async function crewsData(db: Queryable, userId: string) {
       [userId],
     ),
     all(db, 'SELECT crew_id, left_at FROM crew_departures WHERE user_id = $1 ORDER BY left_at', [userId]),
+    // Challenges the user started; their progress is the members' runs, not the user's.
+    all(
+      db,
+      `SELECT ch.id, ch.crew_id, c.name AS crew_name, ch.course_id, ch.created_at, ch.ended_at
+         FROM crew_challenges ch JOIN crews c ON c.id = ch.crew_id WHERE ch.created_by = $1 ORDER BY ch.created_at, ch.id`,
+      [userId],
+    ),
   ]);
-  return { memberships, owned, join_requests: joinRequests, departures };
+  return { memberships, owned, join_requests: joinRequests, departures, challenges_started: challenges };
 }
 
 /** File imports and Strava imports; the stored file's location is internal and left out. */
