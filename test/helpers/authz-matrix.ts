@@ -591,6 +591,37 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [refused("the owner's open crew", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
   },
 
+  'POST /api/v1/crews/{crew_id}/challenges': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("a challenge in the owner's open crew", { crew_id: w.owner.crews.open }, { body: { course_id: w.attacker.course } }),
+      hidden("a challenge in the owner's hidden crew", { crew_id: w.owner.crews.hidden }, { body: { course_id: w.attacker.course } }),
+    ],
+  },
+  'GET /api/v1/crews/{crew_id}/challenges/active': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the owner's open crew", { params: { crew_id: w.owner.crews.open }, check: field('id', w.owner.challenges.active) }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }),
+    ],
+  },
+  'POST /api/v1/crews/{crew_id}/challenges/{challenge_id}/end': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the open crew's challenge", { crew_id: w.owner.crews.open, challenge_id: w.owner.challenges.active }),
+      hidden("the hidden crew's challenge", { crew_id: w.owner.crews.hidden, challenge_id: w.owner.challenges.hidden }),
+    ],
+  },
+  // The open crew's ended challenge is on the course made private since: it is left out for others.
+  'GET /api/v1/crews/{crew_id}/challenges/history': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the owner's open crew", { params: { crew_id: w.owner.crews.open }, check: field('total_count', 0) }),
+      hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden }),
+    ],
+  },
+  'GET /api/v1/courses/{course_id}/crew-rankings': { class: 'shared-read', probes: (w) => courseReads(w) },
+
   // ---- feed
   // As a follower of the owner, who is running on their private course and has runs that others may not see.
   'GET /api/v1/follows/friends-running': { class: 'shared-read', probes: (w) => [read('who I follow is running', { prepare: followOwner(w) })] },

@@ -98,6 +98,11 @@ export interface Owner {
   event: string;
   /** the owner's crews: open (the friend is a member), approval-only (the friend's request pending), not public */
   crews: { open: string; gated: string; hidden: string; request: string };
+  /**
+   * challenges: the open crew's active one (public course) and ended one (on the course made private), the hidden
+   * crew's (private course)
+   */
+  challenges: { active: string; endedOnTurned: string; hidden: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -297,6 +302,11 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   };
   await ok(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.open}/join` }, 200);
   crews.request = (await ok<{ id: string }>(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.gated}/join-requests`, body: {} }, 201)).id;
+  const challenge = async (crewId: string, courseId: string) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/crews/${crewId}/challenges`, body: { course_id: courseId } }, 201)).id;
+  const endedOnTurned = await challenge(crews.open, turnedPrivate);
+  await ok(app, user, { method: 'POST', url: `/api/v1/crews/${crews.open}/challenges/${endedOnTurned}/end` }, 200);
+  const challenges = { active: await challenge(crews.open, publicCourse), endedOnTurned, hidden: await challenge(crews.hidden, privateCourse) };
 
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
@@ -329,13 +339,13 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, crews.hidden, `Hidden ${tag}`, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };
