@@ -6,7 +6,7 @@
 //
 // Who sees a challenge: whoever may read the crew (its members, anyone signed in for a public crew), and only when
 // they may see its course too: a course that is private (or made private since) is not shown to others, not even
-// its id, so such a challenge is left out of their history and answers null as the active one.
+// its id, so such a challenge is left out of their history, answers null as the active one and is 404 to end.
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
