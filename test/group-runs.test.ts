@@ -8,6 +8,7 @@ import { waitForJob } from './helpers/jobs.js';
 import { GROUP_RUN_REMINDER_JOB, REMINDER_MINUTES, sendGroupRunReminder, type ReminderJob } from '../src/features/group-runs/reminders.js';
 
 type Member = { user_id: string; nickname: string | null; avatar_url: string | null; status: string; best_duration_seconds: number | null };
+type Eight = [TestUser, TestUser, TestUser, TestUser, TestUser, TestUser, TestUser, TestUser];
 type Item = {
   id: string; course_id: string; course_name: string | null; name: string; creator_id: string | null; status: string;
   scheduled_at: string | null; member_count: number; members: Member[]; my_status: string | null; group_ranking: unknown; created_at: string;
@@ -28,7 +29,8 @@ describe('group runs', () => {
     await t.db.query(`INSERT INTO device_tokens (user_id, device_token, platform) VALUES ($1, $2, 'ios')`, [u.id, `token-${u.id}`]);
     return u;
   };
-  const users = async (n: number) => Promise.all(Array.from({ length: n }, () => user()));
+  /** `n` users, typed for destructuring (only the first `n` exist). */
+  const users = async (n: number) => (await Promise.all(Array.from({ length: n }, () => user()))) as Eight;
   const name = () => `Run ${randomUUID().slice(0, 8)}`;
   async function create(host: TestUser, invitees: TestUser[], extra: object = {}) {
     const course = await insertCourse(t.db, host.id);
@@ -356,26 +358,6 @@ describe('group runs', () => {
       const { rows } = await t.db.query("SELECT 1 FROM pgboss.job WHERE name = $1 AND data->>'groupRunId' = $2", [GROUP_RUN_REMINDER_JOB, unscheduled.id]);
       assert.equal(rows.length, 0);
     });
-
-    it('runs the reminder job in a worker when it falls due', async () => {
-      const worker = await createTestApp({ RUN_WORKERS: 'true', JOB_POLL_SECONDS: '0.5' });
-      try {
-        const host = await user();
-        const a = await user();
-        const course = await insertCourse(worker.db, host.id);
-        // Due in 10 minutes: the reminder is due at once.
-        const res = await worker.app.inject({
-          method: 'POST', url: '/api/v1/group-runs', headers: host.auth,
-          payload: { name: name(), course_id: course, invite_user_ids: [a.id], scheduled_at: new Date(Date.now() + 10 * 60_000).toISOString() },
-        });
-        assert.equal(res.statusCode, 201, res.body);
-        const { rows } = await worker.db.query<{ id: string }>("SELECT id FROM pgboss.job WHERE name = $1 AND data->>'groupRunId' = $2", [GROUP_RUN_REMINDER_JOB, res.json().id]);
-        assert.equal((await waitForJob(worker.db, GROUP_RUN_REMINDER_JOB, rows[0]!.id)).state, 'completed');
-        assert.deepEqual(await pushes('group_run_reminder', [host.id, a.id]), [host.id], 'the host accepted; the invitee had not yet');
-      } finally {
-        await worker.close();
-      }
-    });
   });
 
   describe('account deletion', () => {
@@ -389,5 +371,29 @@ describe('group runs', () => {
       const kept = (await call('GET', `/group-runs/${joined.id}`, a)).json() as Item;
       assert.deepEqual([kept.member_count, statuses(kept)], [2, [[b.id, 'accepted'], [a.id, 'invited']]]);
     });
+  });
+});
+
+// Its own app with workers, once the other is closed: the embedded database is one session, so never two apps at once.
+describe('group-run reminders in a worker', () => {
+  it('runs the reminder job when it falls due', async () => {
+    const t = await createTestApp({ RUN_WORKERS: 'true', JOB_POLL_SECONDS: '0.5' });
+    try {
+      const [host, a] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+      for (const u of [host, a]) await t.db.query(`INSERT INTO device_tokens (user_id, device_token, platform) VALUES ($1, $2, 'ios')`, [u.id, `token-${u.id}`]);
+      const course = await insertCourse(t.db, host.id);
+      // Planned in 10 minutes: the reminder is due at once.
+      const res = await t.app.inject({
+        method: 'POST', url: '/api/v1/group-runs', headers: host.auth,
+        payload: { name: 'Soon', course_id: course, invite_user_ids: [a.id], scheduled_at: new Date(Date.now() + 10 * 60_000).toISOString() },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const { rows } = await t.db.query<{ id: string }>("SELECT id FROM pgboss.job WHERE name = $1 AND data->>'groupRunId' = $2", [GROUP_RUN_REMINDER_JOB, res.json().id]);
+      assert.equal((await waitForJob(t.db, GROUP_RUN_REMINDER_JOB, rows[0]!.id)).state, 'completed');
+      const sent = await t.db.query<{ user_id: string }>("SELECT user_id FROM push_notifications WHERE kind = 'group_run_reminder' AND user_id = ANY($1)", [[host.id, a.id]]);
+      assert.deepEqual(sent.rows.map((r) => r.user_id), [host.id], 'the host accepted; the invitee had not yet');
+    } finally {
+      await t.close();
+    }
   });
 });
