@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { CreateGroupRunBody, GroupRunId, GroupRunItem, GroupRunList, InviteBody, MAX_PARTICIPANTS, MyGroupRunsQuery } from './schemas.js';
+import { REMINDER_MINUTES } from './reminders.js';
 import * as service from './service.js';
 
 const tags = ['group-runs'];
@@ -22,7 +23,7 @@ export const groupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           `At most ${MAX_PARTICIPANTS} participants, the host included. The course must be public or the caller’s (404). ` +
           '404 USER_NOT_FOUND for an id that is no account; 422 CANNOT_INVITE_SELF. Each invitee gets a group_run_invite ' +
-          'push; with scheduled_at, participants who accepted get a group_run_reminder 30 minutes before it.',
+          `push; with scheduled_at, participants who accepted get a group_run_reminder ${REMINDER_MINUTES} minutes before it.`,
         body: CreateGroupRunBody,
         response: { 201: GroupRunItem, 404: ErrorRef, 422: ErrorRef },
       },
