@@ -39,6 +39,7 @@ import { feedRoutes } from './features/feed/routes.js';
 import { stravaRoutes } from './features/strava/routes.js';
 import { importsRoutes } from './features/imports/routes.js';
 import { crewsRoutes } from './features/crews/routes.js';
+import { groupRunsRoutes } from './features/group-runs/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(importsRoutes, { prefix: '/imports' });
       await api.register(stravaRoutes, { prefix: '/strava' });
       await api.register(crewsRoutes, { prefix: '/crews' });
+      await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

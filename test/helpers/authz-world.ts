@@ -98,6 +98,8 @@ export interface Owner {
   event: string;
   /** the owner's crews: open (the friend is a member), approval-only (the friend's request pending), not public */
   crews: { open: string; gated: string; hidden: string; request: string };
+  /** the owner's group run on the public course, which the friend accepted */
+  groupRun: string;
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -298,6 +300,15 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   await ok(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.open}/join` }, 200);
   crews.request = (await ok<{ id: string }>(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.gated}/join-requests`, body: {} }, 201)).id;
 
+  // A group run with the friend, on the public course.
+  const { id: groupRun } = await ok<{ id: string }>(
+    app,
+    user,
+    { method: 'POST', url: '/api/v1/group-runs', body: { name: `Group ${tag}`, course_id: publicCourse, invite_user_ids: [friend.id] } },
+    201,
+  );
+  await ok(app, friend, { method: 'POST', url: `/api/v1/group-runs/${groupRun}/accept` }, 200);
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -335,7 +346,7 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, groupRun, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };
