@@ -40,6 +40,7 @@ import { stravaRoutes } from './features/strava/routes.js';
 import { importsRoutes } from './features/imports/routes.js';
 import { crewsRoutes } from './features/crews/routes.js';
 import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/challenge-routes.js';
+import { groupRunsRoutes } from './features/group-runs/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(crewsRoutes, { prefix: '/crews' });
       await api.register(crewChallengeRoutes, { prefix: '/crews' });
       await api.register(courseCrewRankingRoutes, { prefix: '/courses' });
+      await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

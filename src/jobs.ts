@@ -10,6 +10,7 @@ import { registerEventReminders } from './features/events/reminders.js';
 import { registerStravaJobs } from './features/strava/jobs.js';
 import { registerImportJobs } from './features/imports/job.js';
 import { registerOccupationJob } from './features/crews/occupation.js';
+import { registerGroupRunReminders } from './features/group-runs/reminders.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -22,4 +23,5 @@ export function registerJobs(deps: AppDeps): void {
   registerStravaJobs(deps);
   registerImportJobs(deps);
   registerOccupationJob(deps);
+  registerGroupRunReminders(deps);
 }

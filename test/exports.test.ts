@@ -215,6 +215,13 @@ describe('exports', () => {
       assert.equal(crew.statusCode, 201, crew.body);
       const asked = await t.app.inject({ method: 'POST', url: `/api/v1/crews/${crew.json().id}/join-requests`, headers: other.auth, payload: { message: 'hi' } });
       assert.equal(asked.statusCode, 201);
+      // A group run the owner hosts (inviting the other user) and one the owner is invited to and accepted.
+      const groupCourse = await insertCourse(other, 'Group course', [[126.97, 37.56], [126.98, 37.56]]);
+      const groupRun = (host: TestUser, guest: TestUser, name: string) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/group-runs', headers: host.auth, payload: { name, course_id: groupCourse, invite_user_ids: [guest.id] } });
+      const hosted = (await groupRun(owner, other, 'Owner hosts')).json();
+      const invited = (await groupRun(other, owner, 'Other hosts')).json();
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/group-runs/${invited.id}/accept`, headers: owner.auth })).statusCode, 200);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -245,6 +252,13 @@ describe('exports', () => {
       assert.deepEqual(crews.owned.map((c: { name: string }) => c.name), [crewName]);
       assert.deepEqual(crews.join_requests, [], 'the other user’s request is theirs, not the owner’s');
       assert.match(profile.user_code, /^[2-9A-Z]{8}$/);
+      const groupRuns = json('group_runs.json');
+      assert.deepEqual(groupRuns.hosted.map((g: { id: string; course_id: string; invitations: { user_id: string; status: string }[] }) =>
+        [g.id, g.course_id, g.invitations.map((i) => [i.user_id, i.status])]), [[hosted.id, groupCourse, [[other.id, 'invited']]]]);
+      assert.deepEqual(
+        groupRuns.participations.map((p: { group_run_id: string; is_host: boolean; status: string }) => [p.group_run_id, p.is_host, p.status]).sort(),
+        [[hosted.id, true, 'accepted'], [invited.id, false, 'accepted']].sort(),
+      );
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.
       for (const run of runs) assert.ok(files.has(run.gpx_file), run.gpx_file);

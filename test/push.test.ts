@@ -226,6 +226,8 @@ describe('push notifications with a service account', () => {
       crew_join_request: true,
       crew_join_approved: true,
       crew_course_lost: true,
+      group_run_invite: true,
+      group_run_reminder: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 

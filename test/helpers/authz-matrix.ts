@@ -74,6 +74,13 @@ const courseReads = (w: World, extra: Partial<Probe> = {}) => [
   read('public course', { params: { course_id: w.owner.publicCourse }, ...extra }),
   ...hiddenCourses(w, extra),
 ];
+/** The caller takes no part in the owner's group run, or is in it with this status. */
+const outOfGroupRun = (w: World) => (caller: TestUser) =>
+  sql(w, 'DELETE FROM group_run_members WHERE group_run_id = $1 AND user_id = $2', [w.owner.groupRun, caller.id]);
+const inGroupRun = (w: World, status: 'invited' | 'accepted') => (caller: TestUser) =>
+  sql(w, 'INSERT INTO group_run_members (group_run_id, user_id, status) VALUES ($1, $2, $3) ON CONFLICT (group_run_id, user_id) DO UPDATE SET status = $3', [
+    w.owner.groupRun, caller.id, status,
+  ]);
 /** My own run on the course its owner made private since. */
 const myRunOnTurned = (w: World) => w.owner.audienceRuns[w.attacker.user.id]!;
 const eachRun = (w: World, extra: Partial<Probe> = {}) =>
@@ -621,6 +628,67 @@ export const ROUTES: Record<string, RouteEntry> = {
     ],
   },
   'GET /api/v1/courses/{course_id}/crew-rankings': { class: 'shared-read', probes: (w) => courseReads(w) },
+  // ---- group runs (seen by their participants only; the attacker is made an invitee where a probe needs it)
+  'POST /api/v1/group-runs': {
+    class: 'self',
+    probes: (w) => [
+      mine("a group run of my own on the owner's public course, inviting the owner", [201], {
+        body: { name: 'Mine', course_id: w.owner.publicCourse, invite_user_ids: [w.owner.user.id] },
+      }),
+      ...privateCourses(w).map(([label, id]) => hidden(`a group run on the ${label}`, {}, { body: { name: 'Mine', course_id: id, invite_user_ids: [w.owner.user.id] } })),
+    ],
+  },
+  'GET /api/v1/group-runs/my': {
+    class: 'own-read',
+    probes: (w) => [
+      read('my group runs', {
+        query: { per_page: 100 },
+        prepare: outOfGroupRun(w),
+        check: (body) => ((body as { data: { id: string }[] }).data.some((g) => g.id === w.owner.groupRun) ? "lists the owner's group run" : undefined),
+      }),
+    ],
+  },
+  'GET /api/v1/group-runs/{group_run_id}': {
+    class: 'shared-read',
+    probes: (w) => [hidden("the owner's group run", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) })],
+  },
+  'DELETE /api/v1/group-runs/{group_run_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's group run", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
+      refused("the owner's group run I accepted", { group_run_id: w.owner.groupRun }, { expect: [403], prepare: inGroupRun(w, 'accepted') }),
+    ],
+  },
+  'POST /api/v1/group-runs/{group_run_id}/invite': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("someone into the owner's group run", { group_run_id: w.owner.groupRun }, { body: { user_ids: [w.owner.friend.id] }, prepare: outOfGroupRun(w) }),
+      refused("someone into the owner's group run I accepted", { group_run_id: w.owner.groupRun }, {
+        expect: [403], body: { user_ids: [w.owner.friend.id] }, prepare: inGroupRun(w, 'accepted'),
+      }),
+    ],
+  },
+  'POST /api/v1/group-runs/{group_run_id}/accept': {
+    class: 'open',
+    probes: (w) => [
+      hidden("the owner's group run, not invited", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
+      mine("my invitation to the owner's group run", [200], { params: { group_run_id: w.owner.groupRun }, prepare: inGroupRun(w, 'invited') }),
+    ],
+  },
+  'POST /api/v1/group-runs/{group_run_id}/decline': {
+    class: 'open',
+    probes: (w) => [
+      hidden("the owner's group run, not invited", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
+      mine("my invitation to the owner's group run", [204], { params: { group_run_id: w.owner.groupRun }, prepare: inGroupRun(w, 'invited') }),
+    ],
+  },
+  'POST /api/v1/group-runs/{group_run_id}/leave': {
+    class: 'open',
+    probes: (w) => [
+      hidden("the owner's group run, not in it", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
+      mine("the owner's group run I accepted", [204], { params: { group_run_id: w.owner.groupRun }, prepare: inGroupRun(w, 'accepted') }),
+    ],
+  },
 
   // ---- feed
   // As a follower of the owner, who is running on their private course and has runs that others may not see.
@@ -771,6 +839,8 @@ function ownedBy(table: string, columns: string[]): string | null {
   const own = OWNER_COLUMNS.filter((c) => columns.includes(c)).map((c) => `x.${c} = $1::uuid`);
   if (table === 'users') own.push('x.id = $1::uuid');
   if (table === 'crews') own.push('x.id IN (SELECT crew_id FROM crew_members WHERE user_id = $1::uuid AND grade_level = 5)');
+  // The invitations of a group run belong to its host.
+  if (table === 'group_run_members') own.push('x.group_run_id IN (SELECT id FROM group_runs WHERE creator_id = $1::uuid)');
   // Chunks belong to their session.
   if (own.length === 0 && columns.includes('session_id')) own.push('x.session_id IN (SELECT id FROM run_sessions WHERE user_id = $1::uuid)');
   return own.length > 0 ? own.map((c) => `coalesce(${c}, false)`).join(' OR ') : null;
@@ -939,6 +1009,7 @@ export async function ownerIntact(w: World): Promise<string[]> {
     `/api/v1/imports/${owner.importId}`,
     `/api/v1/events/${owner.event}`,
     `/api/v1/crews/${owner.crews.hidden}`,
+    `/api/v1/group-runs/${owner.groupRun}`,
   ];
   for (const url of reads) {
     const res = await send(app, owner.user, { method: 'GET', url });

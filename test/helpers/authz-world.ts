@@ -103,6 +103,8 @@ export interface Owner {
    * crew's (private course)
    */
   challenges: { active: string; endedOnTurned: string; hidden: string };
+  /** the owner's group run on the public course, which the friend accepted */
+  groupRun: string;
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -308,6 +310,15 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   await ok(app, user, { method: 'POST', url: `/api/v1/crews/${crews.open}/challenges/${endedOnTurned}/end` }, 200);
   const challenges = { active: await challenge(crews.open, publicCourse), endedOnTurned, hidden: await challenge(crews.hidden, privateCourse) };
 
+  // A group run with the friend, on the public course.
+  const { id: groupRun } = await ok<{ id: string }>(
+    app,
+    user,
+    { method: 'POST', url: '/api/v1/group-runs', body: { name: `Group ${tag}`, course_id: publicCourse, invite_user_ids: [friend.id] } },
+    201,
+  );
+  await ok(app, friend, { method: 'POST', url: `/api/v1/group-runs/${groupRun}/accept` }, 200);
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -345,7 +356,7 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };

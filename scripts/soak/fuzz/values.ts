@@ -26,6 +26,7 @@ const KINDS: [RegExp, string][] = [
   [/^event_id$/, 'event'],
   [/^import_id$/, 'import'],
   [/^export_id$/, 'export'],
+  [/^group_run_id$/, 'group_run'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

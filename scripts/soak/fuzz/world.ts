@@ -1,6 +1,7 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
-// public and private courses, finished runs, an open run session, reviews both ways, events, an import, an export
-// and a Strava connection, created through the API where it has a route and with the test helpers otherwise.
+// public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
+// I take no part in), an import, an export and a Strava connection, created through the API where it has a route and
+// with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TestApp } from '../../../test/helpers/app.js';
@@ -62,6 +63,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   // Distinct bytes per world: the same file again would answer with the earlier import.
   const myImport = await upload(t, me, GPX(worlds++ % 50));
   const myExport = await api(t, me, 'POST', '/users/me/export');
+  const myGroupRun = await api(t, me, 'POST', '/group-runs', { name: 'fuzz', course_id: myCourse, invite_user_ids: [other.id] });
+  const theirGroupRun = await api(t, other, 'POST', '/group-runs', { name: 'theirs', course_id: otherCourse, invite_user_ids: [stranger.id] });
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -78,6 +81,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       event: [myEvent, otherEvent],
       import: [myImport],
       export: [myExport],
+      group_run: [myGroupRun, theirGroupRun],
     },
     auth: {
       valid: me.auth.authorization,

@@ -284,6 +284,33 @@ export async function crewsData(db: Queryable, userId: string) {
   return { memberships, owned, join_requests: joinRequests, departures, challenges_started: challenges };
 }
 
+/**
+ * The group runs the user hosts, with the invitations they sent, and their own part in every group run (invited,
+ * accepted); the course is named only while the user may see it.
+ */
+export async function groupRunsData(db: Queryable, userId: string) {
+  const [hosted, participations] = await Promise.all([
+    all(
+      db,
+      `SELECT g.id, g.name, c.id AS course_id, g.status, g.scheduled_at, g.created_at,
+              coalesce((SELECT json_agg(json_build_object('user_id', m.user_id, 'status', m.status, 'invited_at', m.invited_at)
+                                 ORDER BY m.invited_at, m.user_id)
+                          FROM group_run_members m WHERE m.group_run_id = g.id AND m.user_id <> g.creator_id), '[]') AS invitations
+         FROM group_runs g ${VISIBLE_COURSE('c', 'g.course_id', '$1')}
+        WHERE g.creator_id = $1 ORDER BY g.created_at, g.id`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT m.group_run_id, g.name AS group_run_name, g.creator_id = $1 AS is_host, m.status, m.invited_at, m.accepted_at
+         FROM group_run_members m JOIN group_runs g ON g.id = m.group_run_id
+        WHERE m.user_id = $1 ORDER BY m.invited_at, m.group_run_id`,
+      [userId],
+    ),
+  ]);
+  return { hosted, participations };
+}
+
 /** File imports and Strava imports; the stored file's location is internal and left out. */
 export async function importsData(db: Queryable, userId: string) {
   return all(

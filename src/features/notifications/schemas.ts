@@ -20,6 +20,8 @@ export const NotificationSettings = Type.Object(
     crew_join_request: Type.Boolean({ description: 'Someone asked to join a crew you own or administer' }),
     crew_join_approved: Type.Boolean({ description: 'You became a member of a crew (request approved, or invited)' }),
     crew_course_lost: Type.Boolean({ description: 'Another crew took a course your crew held' }),
+    group_run_invite: Type.Boolean({ description: 'Someone invited you to a group run' }),
+    group_run_reminder: Type.Boolean({ description: 'A group run you accepted is about to start' }),
   },
   { description: 'Which push notifications the user receives (true: on)' },
 );

@@ -37,6 +37,8 @@ export class Database implements Queryable {
     private readonly embedded: EmbeddedPostgres | undefined,
     private readonly logger: Logger,
     private readonly echo: boolean,
+    /** The server is PGlite (ours, or another process's over its socket): see transaction(). */
+    private readonly pglite: boolean,
   ) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -44,14 +46,15 @@ export class Database implements Queryable {
     if (options.url) {
       const pool = new pg.Pool({ ...common, connectionString: options.url, max: options.poolMax });
       pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
-      return new Database(pool, 'postgres', undefined, options.logger, options.echo ?? false);
+      const pglite = await isPglite(pool).catch(() => false);
+      return new Database(pool, 'postgres', undefined, options.logger, options.echo ?? false, pglite);
     }
     const started = Date.now();
     const embedded = await startEmbeddedPostgres(options.dataDir);
     options.logger.info({ dataDir: options.dataDir, ms: Date.now() - started }, 'embedded PGlite database ready');
     // PGlite is a single session: one connection keeps every transaction whole.
     const pool = new pg.Pool({ ...common, ...embedded.connection, max: 1, connectionTimeoutMillis: 0 });
-    return new Database(pool, 'embedded', embedded, options.logger, options.echo ?? false);
+    return new Database(pool, 'embedded', embedded, options.logger, options.echo ?? false, true);
   }
 
   query<R extends Row = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
@@ -79,6 +82,10 @@ export class Database implements Queryable {
       await client.query('ROLLBACK').catch((rollbackErr: Error) => {
         lost ??= rollbackErr;
       });
+      // PGlite's socket server can leave the ROLLBACK's reply behind on the connection, where the next query
+      // reads it as its own result (a SELECT answering "ROLLBACK" with no rows): after a rollback on PGlite,
+      // the connection is closed and the pool opens a fresh one.
+      if (this.pglite) lost ??= new Error('connection closed after a rollback on PGlite');
       throw err;
     } finally {
       client.off('error', onError);
@@ -94,4 +101,10 @@ export class Database implements Queryable {
     await this.pool.end();
     await this.embedded?.close();
   }
+}
+
+/** Whether the server behind `pool` is PGlite (its version string names it). */
+async function isPglite(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ version: string }>('SELECT version()');
+  return rows[0]!.version.includes('PGlite');
 }
