@@ -156,7 +156,7 @@ export async function boardWithRank(db: Queryable, courseId: string, userId: str
        WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
        ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id
        OFFSET (SELECT $3 - before FROM start) LIMIT $4
-     ), mine AS (
+     ), mine AS MATERIALIZED (
        SELECT t.total AS total_runners, r.best_duration_seconds, r.best_pace_seconds_per_km,
          CASE WHEN r.user_id IS NOT NULL THEN 1 + t.before + (
            SELECT count(*) FROM rankings o
