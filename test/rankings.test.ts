@@ -289,6 +289,7 @@ describe('rankings', () => {
     // Nobody else sees them.
     assert.equal((await get(owner, `/courses/${course}/my-best`)).body, 'null');
     assert.deepEqual((await get(owner, `/courses/${course}/rankings?limit=5`)).json(), []);
+    assert.deepEqual((await get(owner, `/courses/${course}/rankings`)).json(), { data: [], my_ranking: null, total_runners: 0 });
   });
 
   it('hides a private course from everyone but its owner, and answers 404/422 for missing or malformed ids', async () => {
@@ -303,6 +304,8 @@ describe('rankings', () => {
       assert.equal((await get(owner, `/courses/${randomUUID()}/${path}`)).statusCode, 404, path);
       assert.equal((await get(owner, `/courses/not-a-uuid/${path}`)).statusCode, 422, path);
     }
+    const own = (await get(owner, `/courses/${course}/rankings?per_page=5`)).json();
+    assert.deepEqual([own.data.length, own.my_ranking?.rank, own.total_runners], [1, 1, 1]);
     assert.equal((await get(owner, `/courses/${course}/rankings?per_page=101`)).statusCode, 422);
     assert.equal((await get(owner, `/courses/${course}/rankings?limit=0`)).statusCode, 422);
     assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/courses/${course}/rankings` })).statusCode, 401);

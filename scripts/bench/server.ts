@@ -20,29 +20,17 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startBenchServer(databaseUrl: string, poolMax: number): Promise<BenchServer> {
+/** Starts `script` in its own Node process on a free port and waits until `readyPath` answers 200. */
+async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<BenchServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      APP_ENV: 'staging',
-      DATABASE_URL: databaseUrl,
-      DB_POOL_MAX: String(poolMax),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      JWT_SECRET_KEY: BENCH_JWT_SECRET,
-      JSON_LOGS: 'true',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      REDIS_URL: '',
-      SENTRY_DSN: '',
-    },
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false);
     if (ready) break;
     await sleep(100);
   }
@@ -53,4 +41,28 @@ export async function startBenchServer(databaseUrl: string, poolMax: number): Pr
       if (child.exitCode === null) await once(child, 'exit');
     },
   };
+}
+
+export function startBenchServer(databaseUrl: string, poolMax: number): Promise<BenchServer> {
+  return startProcess(
+    'src/server.ts',
+    {
+      APP_ENV: 'staging',
+      DATABASE_URL: databaseUrl,
+      DB_POOL_MAX: String(poolMax),
+      HOST: '127.0.0.1',
+      JWT_SECRET_KEY: BENCH_JWT_SECRET,
+      JSON_LOGS: 'true',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      REDIS_URL: '',
+      SENTRY_DSN: '',
+    },
+    '/health/ready',
+  );
+}
+
+/** The bare Fastify hello world the /health case compares with. */
+export function startBareServer(): Promise<BenchServer> {
+  return startProcess('scripts/bench/bare-server.ts', {}, '/health');
 }

@@ -7,6 +7,7 @@ import * as q from './queries.js';
 import { pendingCount } from './requests.js';
 import type { ActiveCourse, ManagementStats, WeeklyRanking } from './schemas.js';
 import { standingOf } from './service.js';
+import { timeZoneOf } from '../stats/service.js';
 
 /** Members shown in the weekly ranking (the crew's best). */
 export const WEEKLY_RANKING_SIZE = 100;
@@ -31,31 +32,36 @@ export interface WeeklyRow {
 
 /**
  * Members by distance run since Monday 00:00 of the viewer's week in `timeZone` (as their own stats count weeks),
- * every member listed, those without a run at 0. One index range per member on (user_id, finished_at).
+ * every member listed, those without a run at 0. One index-only range per member on idx_runs_user_finished_counted;
+ * the ranks are taken over every member, and only the members shown are joined with their profiles.
  */
 export async function weeklyRows(db: Queryable, crewId: string, timeZone: string, now: Date) {
   const { rows } = await db.query<WeeklyRow & { period_start: Date; period_end: Date }>(
-    `WITH week AS (SELECT date_trunc('week', $3::timestamptz AT TIME ZONE $2) AT TIME ZONE $2 AS start)
-     SELECT m.user_id, u.nickname, u.avatar_url, w.distance AS weekly_distance, w.runs AS weekly_runs,
-            rank() OVER (ORDER BY w.distance DESC) AS rank,
+    `WITH week AS (SELECT date_trunc('week', $3::timestamptz AT TIME ZONE $2) AT TIME ZONE $2 AS start),
+     shown AS (
+       SELECT m.user_id, m.joined_at, w.distance, w.runs, rank() OVER (ORDER BY w.distance DESC) AS rank
+         FROM week, crew_members m
+         CROSS JOIN LATERAL (SELECT coalesce(sum(r.distance_meters), 0) AS distance, count(*) AS runs
+                               FROM run_records r
+                              WHERE r.user_id = m.user_id AND r.finished_at >= week.start
+                                AND r.source <> 'strava' AND r.is_plausible) w
+        WHERE m.crew_id = $1
+        ORDER BY w.distance DESC, w.runs DESC, m.joined_at, m.user_id
+        LIMIT $4
+     )
+     SELECT s.user_id, u.nickname, u.avatar_url, s.distance AS weekly_distance, s.runs AS weekly_runs, s.rank,
             week.start AS period_start, (week.start AT TIME ZONE $2 + interval '7 days') AT TIME ZONE $2 AS period_end
-       FROM week, crew_members m
-       JOIN users u ON u.id = m.user_id
-       CROSS JOIN LATERAL (SELECT coalesce(sum(r.distance_meters), 0) AS distance, count(*) AS runs
-                             FROM run_records r
-                            WHERE r.user_id = m.user_id AND r.finished_at >= week.start
-                              AND r.source <> 'strava' AND r.is_plausible) w
-      WHERE m.crew_id = $1
-      ORDER BY w.distance DESC, w.runs DESC, m.joined_at, m.user_id
-      LIMIT $4`,
+       FROM week, shown s JOIN users u ON u.id = s.user_id
+      ORDER BY s.distance DESC, s.runs DESC, s.joined_at, s.user_id`,
     [crewId, timeZone, now, WEEKLY_RANKING_SIZE],
   );
   return rows;
 }
 
-export async function weeklyRanking(db: Queryable, userId: string, crewId: string, timeZone: string, now = new Date()): Promise<WeeklyRanking> {
+/** The weekly ranking as the viewer sees it: their week, in their own time zone (or `defaultZone`). */
+export async function weeklyRanking(db: Queryable, userId: string, crewId: string, defaultZone: string, now = new Date()): Promise<WeeklyRanking> {
   await requireAccess(db, userId, crewId, 'read');
-  const rows = await weeklyRows(db, crewId, timeZone, now);
+  const rows = await weeklyRows(db, crewId, await timeZoneOf(db, userId, defaultZone), now);
   const week = rows[0]!; // the owner is always a member
   return {
     data: rows.map(({ period_start: _s, period_end: _e, ...r }) => r),

@@ -3,7 +3,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import * as activity from './activity.js';
-import { timeZoneOf } from '../stats/service.js';
 import * as membership from './membership.js';
 import * as requests from './requests.js';
 import {
@@ -356,8 +355,7 @@ export const crewsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: WeeklyRanking, 404: ErrorRef, 422: ErrorRef },
       },
     },
-    async (request) =>
-      activity.weeklyRanking(db, request.userId, request.params.crew_id, await timeZoneOf(db, request.userId, deps.config.DEFAULT_TIME_ZONE)),
+    (request) => activity.weeklyRanking(db, request.userId, request.params.crew_id, deps.config.DEFAULT_TIME_ZONE),
   );
 
   app.get(

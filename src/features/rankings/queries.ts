@@ -129,27 +129,51 @@ export interface BoardRow {
   achieved_at: Date;
 }
 
+/** One row of boardWithRank: the caller's rank repeated on every entry of the page (entry columns null when empty). */
+export type BoardWithRankRow = RankRow & { [K in keyof BoardRow as `e_${K}`]: BoardRow[K] | null };
+
 /**
- * `limit` entries from position `offset` (0-based). The first best time on the page is found by a running
- * sum over ranking_time_counts; from there the index is read in board order, skipping only the equal
- * times that belong to the previous page. Deep pages cost no more than the first.
+ * The course check, a page of the board and the caller's rank in one statement (one round trip). No row at all
+ * when the course is missing or private to someone else; otherwise one row per entry from position `offset`
+ * (0-based), or one row with null entry columns when the page is empty.
+ *
+ * The page: the first best time on it is found by a running sum over ranking_time_counts; from there the index
+ * is read in board order, skipping only the equal times that belong to the previous page, so deep pages cost no
+ * more than the first. The caller's rank and total_runners are counted from the same rows as rankOf counts them.
  */
-export async function boardPage(db: Queryable, courseId: string, offset: number, limit: number): Promise<BoardRow[]> {
-  const { rows } = await db.query<BoardRow & Record<string, unknown>>(
-    `WITH start AS (
-       SELECT best_duration_seconds, before FROM (
-         SELECT best_duration_seconds, runners, sum(runners) OVER (ORDER BY best_duration_seconds) - runners AS before
-         FROM ranking_time_counts WHERE course_id = $1
-       ) h
-       WHERE before + runners > $2
-       ORDER BY best_duration_seconds LIMIT 1
+export async function boardWithRank(db: Queryable, courseId: string, userId: string, offset: number, limit: number): Promise<BoardWithRankRow[]> {
+  const { rows } = await db.query<BoardWithRankRow & Record<string, unknown>>(
+    `WITH course AS (
+       SELECT 1 FROM courses WHERE id = $1 AND (is_public OR creator_id = $2)
+     ), counts AS MATERIALIZED (
+       SELECT h.best_duration_seconds, h.runners, sum(h.runners) OVER (ORDER BY h.best_duration_seconds) - h.runners AS before
+       FROM ranking_time_counts h WHERE h.course_id = $1 AND EXISTS (SELECT 1 FROM course)
+     ), start AS (
+       SELECT best_duration_seconds, before FROM counts WHERE before + runners > $3 ORDER BY best_duration_seconds LIMIT 1
+     ), page AS (
+       SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
+       FROM rankings r JOIN users u ON u.id = r.user_id
+       WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
+       ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id
+       OFFSET (SELECT $3 - before FROM start) LIMIT $4
+     ), mine AS MATERIALIZED (
+       SELECT t.total AS total_runners, r.best_duration_seconds, r.best_pace_seconds_per_km,
+         CASE WHEN r.user_id IS NOT NULL THEN 1 + t.before + (
+           SELECT count(*) FROM rankings o
+           WHERE o.course_id = $1 AND o.best_duration_seconds = r.best_duration_seconds
+             AND (o.achieved_at, o.user_id) < (r.achieved_at, r.user_id)) END AS rank
+       FROM course LEFT JOIN rankings r ON r.course_id = $1 AND r.user_id = $2
+       CROSS JOIN LATERAL (
+         SELECT coalesce(sum(runners) FILTER (WHERE best_duration_seconds < r.best_duration_seconds), 0) AS before,
+                coalesce(sum(runners), 0) AS total
+         FROM counts) t
      )
-     SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
-     FROM rankings r JOIN users u ON u.id = r.user_id
-     WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
-     ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id
-     OFFSET (SELECT $2 - before FROM start) LIMIT $3`,
-    [courseId, offset, limit],
+     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url,
+       p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
+       p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
+     FROM mine LEFT JOIN page p ON true
+     ORDER BY p.best_duration_seconds, p.achieved_at, p.user_id`,
+    [courseId, userId, offset, limit],
   );
   return rows;
 }

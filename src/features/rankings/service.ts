@@ -2,6 +2,7 @@
 // course; ties go to whoever achieved the time first. Strava and implausible runs never rank.
 import type { Queryable } from '../../infra/db/database.js';
 import { requireVisible } from '../auth/authorize.js';
+import { notFound } from '../../infra/errors.js';
 import * as q from './queries.js';
 import type { MyBest, MyRanking, RankingEntry, Rankings, RankingsQuery } from './schemas.js';
 
@@ -38,28 +39,29 @@ async function visibleCourse(db: Queryable, courseId: string, userId: string): P
   return requireVisible(await q.findCourse(db, courseId), userId, 'Course');
 }
 
-const toEntry = (row: q.BoardRow, rank: number): RankingEntry => ({
+const toEntry = (row: q.BoardWithRankRow, rank: number): RankingEntry => ({
   rank,
-  user: { id: row.user_id, nickname: row.nickname, avatar_url: row.avatar_url },
-  best_duration_seconds: row.best_duration_seconds,
-  best_pace_seconds_per_km: row.best_pace_seconds_per_km,
-  run_count: row.run_count,
-  achieved_at: row.achieved_at.toISOString(),
+  user: { id: row.e_user_id!, nickname: row.e_nickname, avatar_url: row.e_avatar_url },
+  best_duration_seconds: row.e_best_duration_seconds!,
+  best_pace_seconds_per_km: row.e_best_pace_seconds_per_km!,
+  run_count: row.e_run_count!,
+  achieved_at: row.e_achieved_at!.toISOString(),
 });
 
 /**
- * A page of the board (M2: `limit` alone gives a bare array, page/per_page the envelope). The order is
- * total, so the entry at 0-based position p has rank p + 1, the same number rankOf computes for that user.
+ * A page of the board (M2: `limit` alone gives a bare array, page/per_page the envelope), in one statement with
+ * the course check and the caller's rank. The order is total, so the entry at 0-based position p has rank p + 1,
+ * the same number rankOf computes for that user.
  */
 export async function rankings(db: Queryable, courseId: string, userId: string, query: RankingsQuery): Promise<Rankings> {
-  await visibleCourse(db, courseId, userId);
   const bare = query.limit !== undefined && query.page === undefined && query.per_page === undefined;
   const size = query.limit ?? query.per_page ?? DEFAULT_PER_PAGE;
   const offset = (query.page ?? 0) * size;
-  const rows = await q.boardPage(db, courseId, offset, size);
-  const data = rows.map((row, i) => toEntry(row, offset + i + 1));
+  const rows = await q.boardWithRank(db, courseId, userId, offset, size);
+  const mine = rows[0];
+  if (!mine) throw notFound('Course');
+  const data = mine.e_user_id === null ? [] : rows.map((row, i) => toEntry(row, offset + i + 1));
   if (bare) return data;
-  const mine = await q.rankOf(db, courseId, userId);
   return {
     data,
     my_ranking:
