@@ -11,6 +11,7 @@ import { validatorCompiler } from './infra/http/validation.js';
 import { registerJsonBodyParser } from './infra/http/json-body.js';
 import { declareCommonErrors } from './infra/http/error-responses.js';
 import { AccessLog, generateRequestId, registerRequestContext } from './infra/http/request-context.js';
+import { requestLoggerFactory } from './infra/http/request-logger.js';
 import { registerGracefulClose } from './infra/http/closing.js';
 import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new AccessLog(),
+    childLoggerFactory: requestLoggerFactory,
     genReqId: generateRequestId,
     bodyLimit: config.BODY_LIMIT_KB * 1024,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,

@@ -118,7 +118,9 @@ describe('HTTP core', () => {
     const allowed = await t.app.inject({ method: 'GET', url: '/health', headers: { origin: 'http://localhost:8081' } });
     assert.equal(allowed.headers['access-control-allow-origin'], 'http://localhost:8081');
     assert.equal(allowed.headers['x-content-type-options'], 'nosniff');
-    assert.ok(allowed.headers['content-security-policy']);
+    assert.equal(allowed.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'");
+    assert.equal(allowed.headers['x-frame-options'], 'DENY');
+    assert.match(String(allowed.headers['strict-transport-security']), /max-age=31536000/);
     const other = await t.app.inject({ method: 'GET', url: '/health', headers: { origin: 'https://evil.example' } });
     assert.equal(other.headers['access-control-allow-origin'], undefined);
   });

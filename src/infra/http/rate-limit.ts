@@ -74,11 +74,12 @@ export async function registerRateLimit(app: FastifyInstance, prefix: string): P
   const limit = app.rateLimit();
   // A root hook runs before the hooks of the API scope (authentication), so every request counts, with or
   // without a valid token, and a limited client costs no database query.
-  app.addHook('onRequest', async function (request, reply) {
+  // A callback hook, so a request the budget does not cover (a health probe) costs no promise.
+  app.addHook('onRequest', function (request, reply, done) {
     const route = request.routeOptions;
     // The route pattern, not the raw URL, which can be spelled differently (percent-encoding) and still match.
-    if (route.url !== undefined && route.url !== prefix && !route.url.startsWith(`${prefix}/`)) return;
-    if (route.config.rateLimit != null) return;
-    await limit.call(this, request, reply);
+    if (route.url !== undefined && route.url !== prefix && !route.url.startsWith(`${prefix}/`)) return done();
+    if (route.config.rateLimit != null) return done();
+    limit.call(this, request, reply).then(() => done(), done);
   });
 }

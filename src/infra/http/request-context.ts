@@ -2,6 +2,7 @@
 // proxy), anything else is replaced; the id is echoed on the response and bound to every log line
 // of the request as `request_id`. One access line is written per response.
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawRequestDefaultExpression } from 'fastify';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,6 +24,7 @@ export class AccessLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
+    if (status < 500 && !(request.log as Logger).isLevelEnabled('info')) return;
     const line = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
@@ -36,16 +38,9 @@ export class AccessLog extends LogController {
 }
 
 export function registerRequestContext(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-  });
-  // While shutting down, a response to a request still in flight closes its keep-alive connection,
-  // so the server is not left waiting for clients to hang up.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
+    done();
   });
 }
