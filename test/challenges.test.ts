@@ -272,30 +272,47 @@ describe('challenges', () => {
     it('reads the period in the caller’s time zone: a run just before local midnight is out, just after is in', async () => {
       const [seoul, newYork] = [await user('Asia/Seoul'), await user('America/New_York')];
       // A week of January (no daylight saving change in either zone): Seoul is UTC+9, New York UTC−5.
-      const id = await challenge({ goal: 'total_runs', value: 99, start: '2026-01-05', end: '2026-01-11' });
+      const id = await challenge({ goal: 'total_distance', value: 1_000_000, start: '2026-01-05', end: '2026-01-11' });
       // Joined while it was open; it has ended since.
       for (const u of [seoul, newYork]) await t.db.query('INSERT INTO challenge_participants (challenge_id, user_id) VALUES ($1, $2)', [id, u.id]);
-      const at = (iso: string) => new Date(iso);
+      /** Runs of 1, 10, 100 and 1000 m, so the sum tells which of them counted. */
       const runsAt = async (who: TestUser, times: string[]) => {
-        for (const time of times) await insertRun(t.db, { userId: who.id, finishedAt: at(time) });
+        for (const [i, time] of times.entries()) await insertRun(t.db, { userId: who.id, finishedAt: new Date(time), distanceMeters: 10 ** i });
       };
-      await runsAt(seoul, ['2026-01-04T23:59:00+09:00', '2026-01-05T00:01:00+09:00', '2026-01-11T23:59:00+09:00', '2026-01-12T00:01:00+09:00']);
-      await runsAt(newYork, ['2026-01-04T23:59:00-05:00', '2026-01-05T00:01:00-05:00', '2026-01-11T23:59:00-05:00', '2026-01-12T00:01:00-05:00']);
-      assert.equal((await progress(id, seoul))!.current_value, 2);
-      assert.equal((await progress(id, newYork))!.current_value, 2);
+      const edges = (offset: string) =>
+        [`2026-01-04T23:59:00${offset}`, `2026-01-05T00:01:00${offset}`, `2026-01-11T23:59:00${offset}`, `2026-01-12T00:01:00${offset}`];
+      await runsAt(seoul, edges('+09:00'));
+      await runsAt(newYork, edges('-05:00'));
+      // In each one's own zone only the 10 m and 100 m runs are in the period (in UTC it would be 1100 and 11).
+      assert.equal((await progress(id, seoul))!.current_value, 110);
+      assert.equal((await progress(id, newYork))!.current_value, 110);
       // The same instant on either side of the period for the two of them: New York's last minute of Jan 4 is
       // Seoul's Jan 5 afternoon, and Seoul's first minute of Jan 12 is New York's Jan 11 morning.
-      await insertRun(t.db, { userId: seoul.id, finishedAt: at('2026-01-04T23:59:00-05:00') });
-      await insertRun(t.db, { userId: newYork.id, finishedAt: at('2026-01-12T00:01:00+09:00') });
-      assert.equal((await progress(id, seoul))!.current_value, 3);
-      assert.equal((await progress(id, newYork))!.current_value, 3);
+      await insertRun(t.db, { userId: seoul.id, finishedAt: new Date('2026-01-04T23:59:00-05:00'), distanceMeters: 10_000 });
+      await insertRun(t.db, { userId: newYork.id, finishedAt: new Date('2026-01-12T00:01:00+09:00'), distanceMeters: 10_000 });
+      assert.equal((await progress(id, seoul))!.current_value, 10_110);
+      assert.equal((await progress(id, newYork))!.current_value, 10_110);
       // The dates shown are each caller's own midnights.
       const [s, n] = [await detail(id, seoul), await detail(id, newYork)];
       assert.deepEqual([s.start_date, s.end_date], ['2026-01-04T15:00:00.000Z', '2026-01-11T14:59:59.999Z']);
       assert.deepEqual([n.start_date, n.end_date], ['2026-01-05T05:00:00.000Z', '2026-01-12T04:59:59.999Z']);
-      // A user without a zone of their own is in the server's (Asia/Seoul).
+      // A user without a zone of their own is in the server's (Asia/Seoul); in UTC they would have 11,100.
       await t.db.query('UPDATE users SET time_zone = NULL WHERE id = $1', [seoul.id]);
-      assert.equal((await progress(id, seoul))!.current_value, 3);
+      assert.equal((await progress(id, seoul))!.current_value, 10_110);
+    });
+
+    it('completes through the run pipeline by the period of the runner’s zone', async () => {
+      const [seoul, newYork] = [await user('Asia/Seoul'), await user('America/New_York')];
+      const id = await challenge({ goal: 'total_runs', value: 1, start: '2026-01-05', end: '2026-01-11' });
+      for (const u of [seoul, newYork]) await t.db.query('INSERT INTO challenge_participants (challenge_id, user_id) VALUES ($1, $2)', [id, u.id]);
+      // Half an hour into Jan 5 in Seoul is still Jan 4 in UTC and in New York.
+      await pipelineRun(seoul, { finishedAt: new Date('2026-01-05T00:30:00+09:00') });
+      await pipelineRun(newYork, { finishedAt: new Date('2026-01-04T23:59:00-05:00') });
+      assert.deepEqual((await completionPushes(seoul.id)).map((p) => p.data), [{ challenge_id: id }]);
+      assert.deepEqual(await completionPushes(newYork.id), []);
+      const { rows } = await t.db.query<{ user_id: string }>('SELECT user_id FROM challenge_participants WHERE challenge_id = $1 AND completed_at IS NOT NULL', [id]);
+      assert.deepEqual(rows.map((r) => r.user_id), [seoul.id]);
+      assert.deepEqual(await progress(id, newYork), { current_value: 0, completed: false });
     });
 
     it('counts a Strava run for its owner, and shows nobody else anything of it', async () => {
