@@ -42,6 +42,7 @@ import { importsRoutes } from './features/imports/routes.js';
 import { crewsRoutes } from './features/crews/routes.js';
 import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/challenge-routes.js';
 import { groupRunsRoutes } from './features/group-runs/routes.js';
+import { challengesRoutes } from './features/challenges/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(crewChallengeRoutes, { prefix: '/crews' });
       await api.register(courseCrewRankingRoutes, { prefix: '/courses' });
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
+      await api.register(challengesRoutes, { prefix: '/challenges' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

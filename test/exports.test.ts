@@ -222,6 +222,12 @@ describe('exports', () => {
       const hosted = (await groupRun(owner, other, 'Owner hosts')).json();
       const invited = (await groupRun(other, owner, 'Other hosts')).json();
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/group-runs/${invited.id}/accept`, headers: owner.auth })).statusCode, 200);
+      // A challenge the owner joined (challenges are made by operators, in the database).
+      const { rows: [goal] } = await t.db.query<{ id: string }>(
+        `INSERT INTO challenges (title, goal_type, goal_value, start_date, end_date)
+         VALUES ('Export challenge', 'total_runs', 5, current_date - 1, current_date + 30) RETURNING id`,
+      );
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/challenges/${goal!.id}/join`, headers: owner.auth })).statusCode, 201);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -258,6 +264,11 @@ describe('exports', () => {
       assert.deepEqual(
         groupRuns.participations.map((p: { group_run_id: string; is_host: boolean; status: string }) => [p.group_run_id, p.is_host, p.status]).sort(),
         [[hosted.id, true, 'accepted'], [invited.id, false, 'accepted']].sort(),
+      );
+
+      assert.deepEqual(
+        json('challenges.json').map((c: { challenge_id: string; title: string; completed_at: string | null }) => [c.challenge_id, c.title, c.completed_at]),
+        [[goal!.id, 'Export challenge', null]],
       );
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.

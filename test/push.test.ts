@@ -228,6 +228,7 @@ describe('push notifications with a service account', () => {
       crew_course_lost: true,
       group_run_invite: true,
       group_run_reminder: true,
+      challenge_completed: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 

@@ -74,6 +74,9 @@ const courseReads = (w: World, extra: Partial<Probe> = {}) => [
   read('public course', { params: { course_id: w.owner.publicCourse }, ...extra }),
   ...hiddenCourses(w, extra),
 ];
+/** The caller has not joined the owner's open challenge. */
+const outOfChallenge = (w: World) => (caller: TestUser) =>
+  sql(w, 'DELETE FROM challenge_participants WHERE challenge_id = $1 AND user_id = $2', [w.owner.goalChallenges.open, caller.id]);
 /** The caller takes no part in the owner's group run, or is in it with this status. */
 const outOfGroupRun = (w: World) => (caller: TestUser) =>
   sql(w, 'DELETE FROM group_run_members WHERE group_run_id = $1 AND user_id = $2', [w.owner.groupRun, caller.id]);
@@ -687,6 +690,41 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [
       hidden("the owner's group run, not in it", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
       mine("the owner's group run I accepted", [204], { params: { group_run_id: w.owner.groupRun }, prepare: inGroupRun(w, 'accepted') }),
+    ],
+  },
+
+  // ---- challenges (made by operators, the same for everyone; the owner joined the open one and has progress in it)
+  'GET /api/v1/challenges': {
+    class: 'shared-read',
+    probes: (w) => [
+      read('open challenges', {
+        query: { per_page: 100 },
+        check: (body) => {
+          const open = (body as { data: { id: string; is_joined: boolean }[] }).data.find((c) => c.id === w.owner.goalChallenges.open);
+          return open?.is_joined ? "shows the owner's participation as mine" : undefined;
+        },
+      }),
+    ],
+  },
+  'GET /api/v1/challenges/{challenge_id}': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("a challenge the owner joined, I did not", {
+        params: { challenge_id: w.owner.goalChallenges.open },
+        prepare: outOfChallenge(w),
+        check: (body) => ((body as { my_progress: unknown }).my_progress === null ? undefined : "shows the owner's progress"),
+      }),
+      read('an ended challenge', { params: { challenge_id: w.owner.goalChallenges.ended } }),
+    ],
+  },
+  'POST /api/v1/challenges/{challenge_id}/join': {
+    class: 'open',
+    probes: (w) => [
+      mine("join the challenge the owner joined", [201], {
+        params: { challenge_id: w.owner.goalChallenges.open },
+        prepare: outOfChallenge(w),
+      }),
+      { label: 'join an ended challenge', params: { challenge_id: w.owner.goalChallenges.ended }, expect: [422], effect: 'none' },
     ],
   },
 

@@ -105,6 +105,11 @@ export interface Owner {
   challenges: { active: string; endedOnTurned: string; hidden: string };
   /** the owner's group run on the public course, which the friend accepted */
   groupRun: string;
+  /**
+   * operator-made challenges (the same for everyone): an open one the owner joined and has progress in (their
+   * Strava run included), and one that has ended
+   */
+  goalChallenges: { open: string; ended: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -319,6 +324,18 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   );
   await ok(app, friend, { method: 'POST', url: `/api/v1/group-runs/${groupRun}/accept` }, 200);
 
+  // Challenges as an operator makes them (README "Challenges"); the owner joins the open one.
+  const goalChallenge = async (start: number, end: number) => {
+    const day = (days: number) => new Date(now + days * 24 * hour).toISOString().slice(0, 10);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO challenges (title, goal_type, goal_value, start_date, end_date) VALUES ($1, 'total_distance', 50000, $2, $3) RETURNING id`,
+      [`Authz challenge ${tag}`, day(start), day(end)],
+    );
+    return rows[0]!.id;
+  };
+  const goalChallenges = { open: await goalChallenge(-30, 30), ended: await goalChallenge(-30, -3) };
+  await ok(app, user, { method: 'POST', url: `/api/v1/challenges/${goalChallenges.open}/join` }, 201);
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -356,7 +373,7 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };

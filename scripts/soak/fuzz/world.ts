@@ -1,6 +1,6 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
 // public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
-// I take no part in), an import, an export and a Strava connection, created through the API where it has a route and
+// I take no part in), challenges (open and joined, ended), an import, an export and a Strava connection, created through the API where it has a route and
 // with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -65,6 +65,15 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   const myExport = await api(t, me, 'POST', '/users/me/export');
   const myGroupRun = await api(t, me, 'POST', '/group-runs', { name: 'fuzz', course_id: myCourse, invite_user_ids: [other.id] });
   const theirGroupRun = await api(t, other, 'POST', '/group-runs', { name: 'theirs', course_id: otherCourse, invite_user_ids: [stranger.id] });
+  // Challenges are made by operators (README "Challenges"): an open one I joined and one that has ended.
+  const dayOf = (days: number) => new Date(Date.now() + days * day).toISOString().slice(0, 10);
+  const challenge = async (start: number, end: number) =>
+    (await db.query<{ id: string }>(
+      `INSERT INTO challenges (title, goal_type, goal_value, start_date, end_date) VALUES ('fuzz', 'total_runs', 3, $1, $2) RETURNING id`,
+      [dayOf(start), dayOf(end)],
+    )).rows[0]!.id;
+  const [openChallenge, endedChallenge] = [await challenge(-7, 7), await challenge(-14, -7)];
+  await api(t, me, 'POST', `/challenges/${openChallenge}/join`);
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -82,6 +91,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       import: [myImport],
       export: [myExport],
       group_run: [myGroupRun, theirGroupRun],
+      challenge: [openChallenge, endedChallenge],
     },
     auth: {
       valid: me.auth.authorization,

@@ -311,6 +311,20 @@ export async function groupRunsData(db: Queryable, userId: string) {
   return { hosted, participations };
 }
 
+/**
+ * The challenges the user joined, with when they joined and first reached the goal. Progress is not stored: it is
+ * read from the runs (runs.json), so it is not repeated here.
+ */
+export async function challengesData(db: Queryable, userId: string) {
+  return all(
+    db,
+    `SELECT p.challenge_id, c.title, c.goal_type, c.goal_value, c.start_date, c.end_date, p.joined_at, p.completed_at
+       FROM challenge_participants p JOIN challenges c ON c.id = p.challenge_id
+      WHERE p.user_id = $1 ORDER BY p.joined_at, p.challenge_id`,
+    [userId],
+  );
+}
+
 /** File imports and Strava imports; the stored file's location is internal and left out. */
 export async function importsData(db: Queryable, userId: string) {
   return all(

@@ -22,6 +22,7 @@ export const NotificationSettings = Type.Object(
     crew_course_lost: Type.Boolean({ description: 'Another crew took a course your crew held' }),
     group_run_invite: Type.Boolean({ description: 'Someone invited you to a group run' }),
     group_run_reminder: Type.Boolean({ description: 'A group run you accepted is about to start' }),
+    challenge_completed: Type.Boolean({ description: 'You reached the goal of a challenge you joined' }),
   },
   { description: 'Which push notifications the user receives (true: on)' },
 );

@@ -1,7 +1,8 @@
 // What happens to every finished run, whatever its source (app completion, recovery, GPX/FIT/TCX and Strava
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
 // decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
-// progress and crews (XP, who holds the course), update the runner's counters and queue the course statistics.
+// progress and crews (XP, who holds the course), update the runner's counters, record challenge goals it reaches
+// and queue the course statistics.
 import type { AppDeps } from '../../infra/deps.js';
 import { isTimeZone } from '../../infra/config.js';
 import type { Queryable } from '../../infra/db/database.js';
@@ -14,6 +15,7 @@ import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { currentStreakDays } from '../stats/service.js';
 import { applyRunToEvents } from '../events/progress.js';
 import { applyRunToCrews } from '../crews/runs.js';
+import { applyRunToChallenges } from '../challenges/service.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
@@ -154,6 +156,12 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
   const totals = await q.addRunToUser(tx, input.userId, input.values.distance_meters);
   const zone = totals.time_zone && isTimeZone(totals.time_zone) ? totals.time_zone : deps.config.DEFAULT_TIME_ZONE;
   const streakDays = await currentStreakDays(tx, input.userId, zone);
+  await applyRunToChallenges(deps, tx, {
+    userId: input.userId,
+    finishedAt: input.values.finished_at,
+    plausible: plausibility.plausible,
+    timeZone: zone,
+  });
   await enqueueCoursesStats(deps.jobs, tx, [course?.course_id, input.chosenCourseId]);
   return {
     runRecordId,
