@@ -14,7 +14,7 @@ import { BENCH_DATABASE_URL, prepareDatabase, seedOnce } from './bench/database.
 import { measureHttp, measureSql, type Figures } from './bench/measure.js';
 import { seedCourses, seedCrewWeekly, seedLeaderboard } from './bench/seed.js';
 import { BENCH_JWT_SECRET, startBareServer, startBenchServer } from './bench/server.js';
-import { NEARBY_SQL } from '../src/features/courses/queries.js';
+import { nearbyCourses } from '../src/features/courses/queries.js';
 import { rankings } from '../src/features/rankings/service.js';
 import { issueAccessToken } from '../src/features/auth/access-token.js';
 import { completeRun } from '../src/features/runs/service.js';
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
         });
         const nearbySql = await measureSql(pool, CONNECTIONS, SECONDS, async (client) => {
           const p = randomPoint();
-          await client.query(NEARBY_SQL, [p.lng, p.lat, 5000, 20]);
+          await nearbyCourses(client, p.lat, p.lng, 5000, 20);
         });
         rows.push({ name: `nearby 5 km, 20 of ${COURSES} courses`, http: nearbyHttp, base: nearbySql, target: 'p99 <= 20 ms, >= 70% of ceiling' });
       }

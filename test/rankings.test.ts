@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { insertCourse, insertRun, type RunFields } from './helpers/run-records.js';
 import { coursePace, rebuildUserRanking, recordRankedRun } from '../src/features/rankings/service.js';
+import { boardWithRank } from '../src/features/rankings/queries.js';
 import { COURSE_STATS_JOB, enqueueCourseStats, refreshCourseStats } from '../src/features/rankings/stats-jobs.js';
 
 const T0 = Date.parse('2026-03-02T00:00:00Z');
@@ -114,6 +115,17 @@ describe('rankings', () => {
       seen.push(...body.data.map((e: { user: { id: string } }) => e.user.id));
     }
     assert.deepEqual(seen, expected);
+
+    // Shallow pages walk the index, deep ones start from the running sum of times: both read the same rows.
+    for (let offset = 0; offset <= 23; offset++) {
+      for (const limit of [1, 5, 7]) {
+        const direct = await boardWithRank(t.db, course, users[5]!.id, offset, limit, Infinity);
+        const deep = await boardWithRank(t.db, course, users[5]!.id, offset, limit, -1);
+        assert.deepEqual(deep, direct, `offset ${offset}, limit ${limit}`);
+        const ids = direct.filter((row) => row.e_user_id !== null).map((row) => row.e_user_id);
+        assert.deepEqual(ids, expected.slice(offset, offset + limit), `offset ${offset}, limit ${limit}`);
+      }
+    }
 
     for (const [position, id] of expected.entries()) {
       const user = users.find((u) => u.id === id)!;

@@ -241,7 +241,7 @@ export interface NearbyRow {
 }
 
 export async function nearbyCourses(db: Queryable, lat: number, lng: number, radius: number, limit: number): Promise<NearbyRow[]> {
-  const { rows } = await db.query<NearbyRow>(NEARBY_SQL, [lng, lat, radius, limit]);
+  const { rows } = await db.query<NearbyRow>({ name: 'nearby_courses', text: NEARBY_SQL }, [lng, lat, radius, limit]);
   return rows;
 }
 

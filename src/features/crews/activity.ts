@@ -35,9 +35,7 @@ export interface WeeklyRow {
  * every member listed, those without a run at 0. One index-only range per member on idx_runs_user_finished_counted;
  * the ranks are taken over every member, and only the members shown are joined with their profiles.
  */
-export async function weeklyRows(db: Queryable, crewId: string, timeZone: string, now: Date) {
-  const { rows } = await db.query<WeeklyRow & { period_start: Date; period_end: Date }>(
-    `WITH week AS (SELECT date_trunc('week', $3::timestamptz AT TIME ZONE $2) AT TIME ZONE $2 AS start),
+const WEEKLY_ROWS_SQL = `WITH week AS (SELECT date_trunc('week', $3::timestamptz AT TIME ZONE $2) AT TIME ZONE $2 AS start),
      shown AS (
        SELECT m.user_id, m.joined_at, w.distance, w.runs, rank() OVER (ORDER BY w.distance DESC) AS rank
          FROM week, crew_members m
@@ -52,7 +50,11 @@ export async function weeklyRows(db: Queryable, crewId: string, timeZone: string
      SELECT s.user_id, u.nickname, u.avatar_url, s.distance AS weekly_distance, s.runs AS weekly_runs, s.rank,
             week.start AS period_start, (week.start AT TIME ZONE $2 + interval '7 days') AT TIME ZONE $2 AS period_end
        FROM week, shown s JOIN users u ON u.id = s.user_id
-      ORDER BY s.distance DESC, s.runs DESC, s.joined_at, s.user_id`,
+      ORDER BY s.distance DESC, s.runs DESC, s.joined_at, s.user_id`;
+
+export async function weeklyRows(db: Queryable, crewId: string, timeZone: string, now: Date) {
+  const { rows } = await db.query<WeeklyRow & { period_start: Date; period_end: Date }>(
+    { name: 'crew_weekly_rows', text: WEEKLY_ROWS_SQL },
     [crewId, timeZone, now, WEEKLY_RANKING_SIZE],
   );
   return rows;

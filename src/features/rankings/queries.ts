@@ -2,7 +2,7 @@
 // whoever ran them first and the user id makes the order total, so ranks are unique and consecutive.
 // Ranks come from ranking_time_counts (runners per best time, kept by a trigger; see 0007_rankings.sql),
 // never from counting the whole board.
-import type { Queryable } from '../../infra/db/database.js';
+import type { NamedStatement, Queryable } from '../../infra/db/database.js';
 
 /** A run that may appear on a leaderboard (DECISIONS.md: never Strava data, never an implausible run). */
 export const rankedRun = (alias: string) =>
@@ -132,30 +132,34 @@ export interface BoardRow {
 /** One row of boardWithRank: the caller's rank repeated on every entry of the page (entry columns null when empty). */
 export type BoardWithRankRow = RankRow & { [K in keyof BoardRow as `e_${K}`]: BoardRow[K] | null };
 
-/**
- * The course check, a page of the board and the caller's rank in one statement (one round trip). No row at all
- * when the course is missing or private to someone else; otherwise one row per entry from position `offset`
- * (0-based), or one row with null entry columns when the page is empty.
- *
- * The page: the first best time on it is found by a running sum over ranking_time_counts; from there the index
- * is read in board order, skipping only the equal times that belong to the previous page, so deep pages cost no
- * more than the first. The caller's rank and total_runners are counted from the same rows as rankOf counts them.
- */
-export async function boardWithRank(db: Queryable, courseId: string, userId: string, offset: number, limit: number): Promise<BoardWithRankRow[]> {
-  const { rows } = await db.query<BoardWithRankRow & Record<string, unknown>>(
-    `WITH course AS (
-       SELECT 1 FROM courses WHERE id = $1 AND (is_public OR creator_id = $2)
-     ), counts AS MATERIALIZED (
-       SELECT h.best_duration_seconds, h.runners, sum(h.runners) OVER (ORDER BY h.best_duration_seconds) - h.runners AS before
-       FROM ranking_time_counts h WHERE h.course_id = $1 AND EXISTS (SELECT 1 FROM course)
-     ), start AS (
-       SELECT best_duration_seconds, before FROM counts WHERE before + runners > $3 ORDER BY best_duration_seconds LIMIT 1
-     ), page AS (
+/** Up to this position a page is read straight from idx_rankings_board (an index-only walk of `offset` entries,
+ * well under a millisecond); deeper pages start from a running sum over ranking_time_counts instead. */
+const DIRECT_OFFSET_LIMIT = 5_000;
+
+/** A page read by walking the board index past `offset` entries; the users are joined for the page alone. */
+const DIRECT_PAGE = `SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
+       FROM (SELECT * FROM rankings r WHERE r.course_id = $1 AND EXISTS (SELECT 1 FROM course)
+             ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id OFFSET $3 LIMIT $4) r
+       JOIN users u ON u.id = r.user_id`;
+
+/** A deep page: the first best time on it is found by a running sum over ranking_time_counts; from there the index
+ * is read in board order, skipping only the equal times that belong to the previous page. */
+const DEEP_PAGE = `WITH counts AS (
+         SELECT h.best_duration_seconds, h.runners, sum(h.runners) OVER (ORDER BY h.best_duration_seconds) - h.runners AS before
+         FROM ranking_time_counts h WHERE h.course_id = $1 AND EXISTS (SELECT 1 FROM course)
+       ), start AS (
+         SELECT best_duration_seconds, before FROM counts WHERE before + runners > $3 ORDER BY best_duration_seconds LIMIT 1
+       )
        SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
-       FROM rankings r JOIN users u ON u.id = r.user_id
-       WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
-       ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id
-       OFFSET (SELECT $3 - before FROM start) LIMIT $4
+       FROM (SELECT * FROM rankings r WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
+             ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id OFFSET (SELECT $3 - before FROM start) LIMIT $4) r
+       JOIN users u ON u.id = r.user_id`;
+
+/** The statement of boardWithRank around either way of reading the page. */
+const boardWithRankSql = (page: string) => `WITH course AS (
+       SELECT 1 FROM courses WHERE id = $1 AND (is_public OR creator_id = $2)
+     ), page AS (
+       ${page}
      ), mine AS MATERIALIZED (
        SELECT t.total AS total_runners, r.best_duration_seconds, r.best_pace_seconds_per_km,
          CASE WHEN r.user_id IS NOT NULL THEN 1 + t.before + (
@@ -164,17 +168,35 @@ export async function boardWithRank(db: Queryable, courseId: string, userId: str
              AND (o.achieved_at, o.user_id) < (r.achieved_at, r.user_id)) END AS rank
        FROM course LEFT JOIN rankings r ON r.course_id = $1 AND r.user_id = $2
        CROSS JOIN LATERAL (
-         SELECT coalesce(sum(runners) FILTER (WHERE best_duration_seconds < r.best_duration_seconds), 0) AS before,
-                coalesce(sum(runners), 0) AS total
-         FROM counts) t
+         SELECT coalesce(sum(h.runners) FILTER (WHERE h.best_duration_seconds < r.best_duration_seconds), 0) AS before,
+                coalesce(sum(h.runners), 0) AS total
+         FROM ranking_time_counts h WHERE h.course_id = $1) t
      )
      SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url,
        p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
        p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
      FROM mine LEFT JOIN page p ON true
-     ORDER BY p.best_duration_seconds, p.achieved_at, p.user_id`,
-    [courseId, userId, offset, limit],
-  );
+     ORDER BY p.best_duration_seconds, p.achieved_at, p.user_id`;
+
+const DIRECT_BOARD_WITH_RANK: NamedStatement = { name: 'board_with_rank_direct', text: boardWithRankSql(DIRECT_PAGE) };
+const DEEP_BOARD_WITH_RANK: NamedStatement = { name: 'board_with_rank_deep', text: boardWithRankSql(DEEP_PAGE) };
+
+/**
+ * The course check, a page of the board and the caller's rank in one statement (one round trip). No row at all
+ * when the course is missing or private to someone else; otherwise one row per entry from position `offset`
+ * (0-based), or one row with null entry columns when the page is empty. The caller's rank and total_runners are
+ * counted as rankOf counts them. Either way of reading the page gives the same rows (rankings.test.ts checks both).
+ */
+export async function boardWithRank(
+  db: Queryable,
+  courseId: string,
+  userId: string,
+  offset: number,
+  limit: number,
+  directOffsetLimit = DIRECT_OFFSET_LIMIT,
+): Promise<BoardWithRankRow[]> {
+  const sql = offset <= directOffsetLimit ? DIRECT_BOARD_WITH_RANK : DEEP_BOARD_WITH_RANK;
+  const { rows } = await db.query<BoardWithRankRow & Record<string, unknown>>(sql, [courseId, userId, offset, limit]);
   return rows;
 }
 

@@ -7,9 +7,20 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 export type Row = Record<string, unknown>;
 export type QueryResult<R extends Row = Row> = pg.QueryResult<R>;
 
+/**
+ * A statement PostgreSQL parses and plans once per connection instead of on every call: for the hot reads whose
+ * planning costs as much as running them (a leaderboard page, a crew's weekly ranking). On PGlite, one session
+ * shared by every connection, a name would clash between connections: there the text is sent unnamed.
+ * Behind PgBouncer in transaction mode this needs its `max_prepared_statements` (1.21+).
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 /** Anything that runs SQL: the pool itself or a client inside a transaction. */
 export interface Queryable {
-  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R extends Row = Row>(statement: string | NamedStatement, values?: unknown[]): Promise<QueryResult<R>>;
 }
 
 // Counts and distances fit in a double; dates stay 'YYYY-MM-DD' strings (no time-zone shift).
@@ -57,9 +68,9 @@ export class Database implements Queryable {
     return new Database(pool, 'embedded', embedded, options.logger, options.echo ?? false, true);
   }
 
-  query<R extends Row = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
-    if (this.echo) this.logger.debug({ sql: text }, 'sql');
-    return this.pool.query<R>(text, values);
+  query<R extends Row = Row>(statement: string | NamedStatement, values?: unknown[]): Promise<QueryResult<R>> {
+    if (this.echo) this.logger.debug({ sql: typeof statement === 'string' ? statement : statement.text }, 'sql');
+    return this.pool.query<R>(this.pglite ? unnamed(statement) : statement, values);
   }
 
   /** Runs `fn` in a transaction on one connection: committed if it resolves, rolled back if it throws. */
@@ -75,7 +86,8 @@ export class Database implements Queryable {
     client.on('error', onError);
     try {
       await client.query('BEGIN');
-      const result = await fn(client);
+      const tx: Queryable = this.pglite ? { query: (statement, values) => client.query(unnamed(statement), values) } : client;
+      const result = await fn(tx);
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -102,6 +114,8 @@ export class Database implements Queryable {
     await this.embedded?.close();
   }
 }
+
+const unnamed = (statement: string | NamedStatement) => (typeof statement === 'string' ? statement : statement.text);
 
 /** Whether the server behind `pool` is PGlite (its version string names it). */
 async function isPglite(pool: pg.Pool): Promise<boolean> {
