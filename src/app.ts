@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './infra/deps.js';
 import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
@@ -41,6 +42,7 @@ import { importsRoutes } from './features/imports/routes.js';
 import { crewsRoutes } from './features/crews/routes.js';
 import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/challenge-routes.js';
 import { groupRunsRoutes } from './features/group-runs/routes.js';
+import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -86,6 +88,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   }
 
+  // WebSocket upgrades (live group runs): registered before the routes; a bigger frame closes the socket (1009).
+  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+
   await app.register(healthRoutes);
   await app.register(localFileRoutes);
   await app.register(coursePageRoutes, { prefix: COURSE_PAGES_PREFIX });
@@ -118,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(crewChallengeRoutes, { prefix: '/crews' });
       await api.register(courseCrewRankingRoutes, { prefix: '/courses' });
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
+      await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },
