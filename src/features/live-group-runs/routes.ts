@@ -197,8 +197,11 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           });
         } else if (outcome.kind === 'not_running') {
           hub.send(socket, { type: 'error', code: 'NOT_RUNNING', message: 'Only a running participant finishes' });
+        } else {
+          // Recorded once already (a duplicate, a reconnect, another process): only the sender hears the state.
+          const message = await snapshot(db, runId);
+          if (message) hub.send(socket, message);
         }
-        // already_finished: recorded once already; nothing to tell anyone.
       };
 
       socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
