@@ -27,6 +27,7 @@ const KINDS: [RegExp, string][] = [
   [/^import_id$/, 'import'],
   [/^export_id$/, 'export'],
   [/^group_run_id$/, 'group_run'],
+  [/^live_group_run_id$/, 'live_group_run'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

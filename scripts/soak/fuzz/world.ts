@@ -65,6 +65,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   const myExport = await api(t, me, 'POST', '/users/me/export');
   const myGroupRun = await api(t, me, 'POST', '/group-runs', { name: 'fuzz', course_id: myCourse, invite_user_ids: [other.id] });
   const theirGroupRun = await api(t, other, 'POST', '/group-runs', { name: 'theirs', course_id: otherCourse, invite_user_ids: [stranger.id] });
+  const myLiveRun = await api(t, me, 'POST', '/live-group-runs', { title: 'fuzz', course_id: myCourse });
+  const theirLiveRun = await api(t, other, 'POST', '/live-group-runs', { title: 'theirs', course_id: otherCourse, max_participants: 2 });
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -82,6 +84,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       import: [myImport],
       export: [myExport],
       group_run: [myGroupRun, theirGroupRun],
+      live_group_run: [myLiveRun, theirLiveRun],
     },
     auth: {
       valid: me.auth.authorization,

@@ -205,14 +205,15 @@ export async function completeRunIfAllDone(tx: Queryable, runId: string, at: Dat
   return (rowCount ?? 0) > 0;
 }
 
-/** For the socket's upgrade: whether the run exists and the user takes part in it. */
-export async function membership(db: Queryable, runId: string, userId: string): Promise<{ exists: boolean; participant: boolean }> {
+/** For the socket's upgrade: whether the run exists on a course the user can see, and whether they take part. */
+export async function membership(db: Queryable, runId: string, userId: string): Promise<{ visible: boolean; participant: boolean }> {
   const { rows } = await db.query<{ participant: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM live_group_run_participants p WHERE p.live_group_run_id = r.id AND p.user_id = $2) AS participant
-       FROM live_group_runs r WHERE r.id = $1`,
+       FROM live_group_runs r JOIN courses c ON c.id = r.course_id AND (c.is_public OR c.creator_id = $2)
+      WHERE r.id = $1`,
     [runId, userId],
   );
-  return { exists: rows.length > 0, participant: rows[0]?.participant ?? false };
+  return { visible: rows.length > 0, participant: rows[0]?.participant ?? false };
 }
 
 export async function runState(db: Queryable, runId: string): Promise<{ status: RunStatus; started_at: Date | null } | undefined> {

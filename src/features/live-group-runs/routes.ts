@@ -146,14 +146,18 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // The socket. Browsers and React Native cannot set headers on a WebSocket, hence the token in the query; it is
   // checked before the upgrade, so a refused caller gets a plain HTTP answer (401, 403, 404) and no socket.
+  // @fastify/websocket leaves it out of the OpenAPI document (OpenAPI 3.0 cannot describe a socket): the README's
+  // "Live group runs" section and the schemas ClientMessage / ServerMessage describe it.
   app.get(
     '/:live_group_run_id/ws',
     {
       websocket: true,
       config: { public: true },
-      schema: { hide: true, params: LiveGroupRunId, querystring: WsQuery },
+      schema: { params: LiveGroupRunId, querystring: Type.Partial(WsQuery) },
       preValidation: async (request) => {
-        const { token } = request.query as { token?: string };
+        // The query's token (what the app sends), else a bearer header (clients that can set one).
+        const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+        const token = (request.query as { token?: string }).token || bearer;
         const userId = token ? await verifyAccessToken(config, token) : null;
         if (!userId) throw unauthorized('Token invalid or expired');
         const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);

@@ -230,7 +230,8 @@ export async function finish(deps: Deps, runId: string, userId: string, now = ne
 /** Why a user may not open the run's socket: null when they may. */
 export async function socketRefusal(db: Queryable, runId: string, userId: string): Promise<AppError | null> {
   const m = await q.membership(db, runId, userId);
-  if (!m.exists) return notFoundRun();
+  if (m.participant) return null;
+  if (!m.visible) return notFoundRun();
   if (!m.participant) return forbidden('Only participants connect to a live group run (join it first)');
   return null;
 }
