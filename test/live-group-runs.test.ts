@@ -7,7 +7,8 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { insertCourse } from './helpers/run-records.js';
 import { TestSocket, waitClosed, type Message } from './helpers/ws.js';
-import { finish } from '../src/features/live-group-runs/service.js';
+import { finish, recordPosition } from '../src/features/live-group-runs/service.js';
+import { deleteAccount } from '../src/features/users/service.js';
 
 type Participant = {
   user_id: string; nickname: string | null; avatar_url: string | null; status: string;
@@ -139,6 +140,33 @@ describe('live group runs', () => {
       const tooLate = await call('POST', `/live-group-runs/${runId}/join`, late);
       assert.equal(tooLate.statusCode, 409);
       assert.equal((tooLate.json() as { code: string }).code, 'LIVE_GROUP_RUN_STARTED');
+    });
+  });
+
+  describe('account deletion', () => {
+    it('takes the participant’s rows and positions with their account, the host’s runs with theirs, never another runner’s run', async () => {
+      const [host, a, b] = [await user(), await user(), await user()];
+      const runId = await create(host);
+      await join(runId, a);
+      await join(runId, b);
+      await start(runId, host);
+      for (const who of [a, b]) {
+        assert.equal(await recordPosition(t.app.deps, runId, who.id, LAT, LNG), 'recorded');
+        assert.equal(await recordPosition(t.app.deps, runId, who.id, LAT + STEP, LNG), 'recorded');
+      }
+      assert.equal((await finish(t.app.deps, runId, a.id)).kind, 'finished');
+      const count = async (table: string, userId: string) =>
+        (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [userId])).rows[0]!.n;
+
+      await deleteAccount(t.app.deps, t.app.deps.logger, b.id);
+      assert.equal(await count('live_group_run_participants', b.id), 0);
+      assert.equal(await count('live_group_run_positions', b.id), 0);
+      assert.equal(await count('live_group_run_positions', a.id), 2, 'a’s positions stay');
+      assert.deepEqual((await (await call('GET', `/live-group-runs/${runId}`, a)).json() as Detail).participants.map((p) => p.user_id).sort(), [host.id, a.id].sort());
+
+      await deleteAccount(t.app.deps, t.app.deps.logger, host.id);
+      assert.equal((await call('GET', `/live-group-runs/${runId}`, a)).statusCode, 404, 'the host’s run went with their account');
+      assert.equal((await runsOf(a.id)).length, 1, 'a’s recorded run is a’s and stays');
     });
   });
 

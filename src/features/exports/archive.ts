@@ -19,7 +19,7 @@ export interface Archive {
 }
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
-  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, imports, runs] = await Promise.all([
+  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, liveGroupRuns, imports, runs] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
@@ -29,6 +29,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.eventsData(db, userId),
     q.crewsData(db, userId),
     q.groupRunsData(db, userId),
+    q.liveGroupRunsData(db, userId),
     q.importsData(db, userId),
     q.runRefs(db, userId),
   ]);
@@ -60,6 +61,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(events), 'events.json');
   zip.addBuffer(pretty(crews), 'crews.json');
   zip.addBuffer(pretty(groupRuns), 'group_runs.json');
+  zip.addBuffer(pretty(liveGroupRuns), 'live_group_runs.json');
   zip.addBuffer(pretty(imports), 'imports.json');
   for (const run of runs) {
     lazy(`gpx/${gpxFileName(run)}`, async function* () {
