@@ -89,7 +89,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
 
   // WebSocket upgrades (live group runs): registered before the routes; a bigger frame closes the socket (1009).
-  await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+  await app.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // A client's broken frame or unclean disconnect is the client's doing: a warning, and the socket goes.
+    errorHandler: (err, socket, request) => {
+      request.log.warn({ err }, 'websocket error');
+      socket.terminate();
+    },
+  });
 
   await app.register(healthRoutes);
   await app.register(localFileRoutes);

@@ -9,6 +9,8 @@ import { insertCourse } from './helpers/run-records.js';
 import { TestSocket, waitClosed, type Message } from './helpers/ws.js';
 import { finish, recordPosition } from '../src/features/live-group-runs/service.js';
 import { deleteAccount } from '../src/features/users/service.js';
+import { LiveHub, MAX_BUFFERED_BYTES } from '../src/features/live-group-runs/hub.js';
+import type { WebSocket } from 'ws';
 
 type Participant = {
   user_id: string; nickname: string | null; avatar_url: string | null; status: string;
@@ -218,6 +220,33 @@ describe('live group runs', () => {
         s.ws.once('ping', () => (clearTimeout(timer), resolve()));
       });
       await s.close();
+    });
+
+    it('drops a socket that does not answer pings', async () => {
+      const host = await user();
+      const runId = await create(host);
+      const s = await TestSocket.open(`${base}/${runId}/ws?token=${host.token}`, { autoPong: false });
+      await s.next(isSnapshot);
+      assert.equal((await waitClosed(s)).code, 1006, 'terminated, without a closing handshake');
+    });
+
+    it('drops a slow consumer instead of buffering for it', async () => {
+      const hub = await LiveHub.create({ redisUrl: '', logger: t.app.deps.logger, heartbeatMs: 60_000, idleMs: 60_000 });
+      const socket = (bufferedAmount: number) => {
+        const sent: string[] = [];
+        let terminated = false;
+        const fake = { OPEN: 1, readyState: 1, bufferedAmount, send: (x: string) => sent.push(x), terminate: () => (terminated = true) };
+        return { fake: fake as unknown as WebSocket, sent, terminated: () => terminated };
+      };
+      const fast = socket(0);
+      const slow = socket(MAX_BUFFERED_BYTES + 1);
+      hub.send(fast.fake, { type: 'started' });
+      hub.send(slow.fake, { type: 'started' });
+      assert.deepEqual(fast.sent, ['{"type":"started"}']);
+      assert.equal(fast.terminated(), false);
+      assert.deepEqual(slow.sent, []);
+      assert.equal(slow.terminated(), true);
+      await hub.close();
     });
 
     it('fans positions out with standings computed by the server: the client’s distance is ignored, an impossible jump is not credited', async () => {
