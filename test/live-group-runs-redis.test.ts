@@ -3,12 +3,12 @@
 // to both processes at once is recorded once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
 import { spawnServer, serverProblems, soakToken, type ServerProcess } from '../scripts/soak/_run-load.js';
 import type { Database } from '../src/infra/db/database.js';
-import { openTestDatabase, testConfig, usingEmbeddedDb } from './helpers/app.js';
+import { createTestApp, openTestDatabase, testConfig, usingEmbeddedDb } from './helpers/app.js';
 import { insertCourse } from './helpers/run-records.js';
-import { uniqueNickname } from './helpers/users.js';
+import { createUser, uniqueNickname } from './helpers/users.js';
 import { TestSocket, type Message } from './helpers/ws.js';
 
 const REDIS_URL = process.env.REDIS_URL;
@@ -118,5 +118,40 @@ describe('live group runs on two processes through Redis', { skip }, () => {
 
     await Promise.all([hostOnOne.close(), bOnTwo.close(), bOnOne.close()]);
     assert.deepEqual([...serverProblems(one), ...serverProblems(two)], []);
+  });
+});
+
+describe('live group runs with Redis unreachable', () => {
+  it('still fans messages out to the sockets of the process, and says so once in the log', async () => {
+    // A port that was just free: nothing listens there.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const t = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    try {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/live-group-runs`;
+      const [host, b] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+      const course = await insertCourse(t.db, host.id);
+      const post = (url: string, who: { auth: { authorization: string } }, payload?: object) =>
+        t.app.inject({ method: 'POST', url: `/api/v1/live-group-runs${url}`, headers: who.auth, ...(payload ? { payload } : {}) });
+      const runId = (await post('', host, { course_id: course, title: 'No Redis' })).json().id as string;
+      assert.equal((await post(`/${runId}/join`, b)).statusCode, 200);
+      const sh = await TestSocket.open(`${base}/${runId}/ws?token=${host.token}`);
+      const sb = await TestSocket.open(`${base}/${runId}/ws?token=${b.token}`);
+      await Promise.all([sh.next(isSnapshot), sb.next(isSnapshot)]);
+      assert.equal((await post(`/${runId}/start`, host)).statusCode, 200);
+      await sb.next((m) => m.type === 'started', 'started without Redis');
+      sh.send({ type: 'location', lat: 37.5665, lng: 126.978 });
+      await sb.next((m) => isSnapshot(m) && standing(m, host.id)?.last_lat === 37.5665, 'the position without Redis');
+      await Promise.all([sh.close(), sb.close()]);
+      const warnings = t.logs.records.filter((r) => r.level === 'warn' && /live group runs: Redis is down/.test(String(r.message)));
+      assert.equal(warnings.length, 1);
+    } finally {
+      await t.close();
+    }
   });
 });

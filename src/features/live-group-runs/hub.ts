@@ -32,19 +32,26 @@ class RedisBus implements Bus {
   private readonly pub: Redis;
   private readonly sub: Redis;
 
-  constructor(url: string, logger: Logger, deliver: (runId: string, text: string) => void) {
-    const options = { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 2 };
+  constructor(url: string, logger: Logger, deliver: (runId: string, text: string) => void, rooms: () => string[]) {
+    // While Redis is down commands fail at once (no offline queue): a broadcast then reaches this process's sockets
+    // only, without waiting.
+    const options = { lazyConnect: true, connectTimeout: 2000, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
     this.pub = new Redis(url, options);
-    this.sub = new Redis(url, options);
-    let warned = false;
+    this.sub = new Redis(url, { ...options, autoResubscribe: false });
+    let down = false;
     const onError = (err: Error) => {
-      if (warned) return;
-      warned = true;
-      logger.warn({ err }, 'Redis unreachable: live group run messages do not reach other processes until it is back');
+      if (down) return;
+      down = true;
+      logger.warn({ err }, 'live group runs: Redis is down; messages reach only the sockets of this process until it is back');
     };
     this.pub.on('error', onError);
     this.sub.on('error', onError);
-    this.pub.on('ready', () => (warned = false));
+    this.pub.on('ready', () => (down = false));
+    // (Re)subscribe the rooms this process has sockets in, those that joined during an outage included.
+    this.sub.on('ready', () => {
+      const channels = rooms().map((id) => REDIS_CHANNEL_PREFIX + id);
+      if (channels.length > 0) this.sub.subscribe(...channels).catch((err: unknown) => logger.warn({ err }, 'live group runs: Redis resubscribe failed'));
+    });
     this.sub.on('message', (channel: string, text: string) => {
       if (channel.startsWith(REDIS_CHANNEL_PREFIX)) deliver(channel.slice(REDIS_CHANNEL_PREFIX.length), text);
     });
@@ -98,7 +105,7 @@ export class LiveHub {
   static async create(options: HubOptions): Promise<LiveHub> {
     if (!options.redisUrl) return new LiveHub(options, (deliver) => new LocalBus(deliver));
     let redis: RedisBus | undefined;
-    const hub = new LiveHub(options, (deliver) => (redis = new RedisBus(options.redisUrl, options.logger, deliver)));
+    const hub: LiveHub = new LiveHub(options, (deliver) => (redis = new RedisBus(options.redisUrl, options.logger, deliver, () => [...hub.rooms.keys()])));
     await redis!.connect();
     return hub;
   }
@@ -136,7 +143,8 @@ export class LiveHub {
     this.members.set(socket, { runId, userId, alive: true, lastSeen: Date.now() });
     socket.on('pong', () => this.seen(socket));
     socket.once('close', () => void this.leave(socket));
-    if (room.size === 1) await this.bus.subscribe(runId).catch((err: unknown) => this.options.logger.warn({ err }, 'Redis subscribe failed'));
+    // During a Redis outage this fails; the subscriber's 'ready' subscribes the room when Redis is back.
+    if (room.size === 1) await this.bus.subscribe(runId).catch(() => undefined);
   }
 
   /** The socket showed a sign of life (a message or a pong). */
