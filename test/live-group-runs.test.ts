@@ -30,8 +30,9 @@ describe('live group runs', () => {
   let t: TestApp;
   let base: string;
   before(async () => {
-    // A fast heartbeat, so the ping test does not wait; ordinary clients answer pings by themselves.
-    t = await createTestApp({ LIVE_WS_HEARTBEAT_SECONDS: '0.3' });
+    // A fast heartbeat and a short idle time, so the ping tests do not wait; ordinary clients answer pings by
+    // themselves, which keeps them from being idle.
+    t = await createTestApp({ LIVE_WS_HEARTBEAT_SECONDS: '0.25', LIVE_WS_IDLE_SECONDS: '3' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1/live-group-runs`;
   });
@@ -222,12 +223,20 @@ describe('live group runs', () => {
       await s.close();
     });
 
-    it('drops a socket that does not answer pings', async () => {
+    it('drops a socket that answers no ping and sends nothing; one that answers stays', async () => {
       const host = await user();
       const runId = await create(host);
+      const answering = await connect(runId, host);
       const s = await TestSocket.open(`${base}/${runId}/ws?token=${host.token}`, { autoPong: false });
       await s.next(isSnapshot);
       assert.equal((await waitClosed(s)).code, 1006, 'terminated, without a closing handshake');
+      // Connected before it and idle as long, but answering pings: still open, and still hearing the room.
+      assert.equal(answering.ws.readyState, answering.ws.OPEN);
+      const b = await user();
+      const heard = answering.upcoming((m) => isSnapshot(m) && (m.data as Participant[]).length === 2, 'the join');
+      await join(runId, b);
+      await heard;
+      await answering.close();
     });
 
     it('drops a slow consumer instead of buffering for it', async () => {

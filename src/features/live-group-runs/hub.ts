@@ -84,7 +84,6 @@ export interface HubOptions {
 interface Member {
   runId: string;
   userId: string;
-  alive: boolean;
   lastSeen: number;
 }
 
@@ -140,7 +139,7 @@ export class LiveHub {
       this.rooms.set(runId, room);
     }
     room.add(socket);
-    this.members.set(socket, { runId, userId, alive: true, lastSeen: Date.now() });
+    this.members.set(socket, { runId, userId, lastSeen: Date.now() });
     socket.on('pong', () => this.seen(socket));
     socket.once('close', () => void this.leave(socket));
     // During a Redis outage this fails; the subscriber's 'ready' subscribes the room when Redis is back.
@@ -150,9 +149,7 @@ export class LiveHub {
   /** The socket showed a sign of life (a message or a pong). */
   seen(socket: WebSocket): void {
     const m = this.members.get(socket);
-    if (!m) return;
-    m.alive = true;
-    m.lastSeen = Date.now();
+    if (m) m.lastSeen = Date.now();
   }
 
   private async leave(socket: WebSocket): Promise<void> {
@@ -172,19 +169,17 @@ export class LiveHub {
     this.events.emit('delivered', runId, text);
   }
 
-  /** Pings every socket; one that missed the last pong, or said nothing for idleMs, is dropped. */
+  /**
+   * Pings every socket (clients answer with a pong by themselves); one that gave no sign of life (a message or a
+   * pong) for idleMs is dropped: a dead peer goes within idleMs + heartbeatMs, one late pong is forgiven.
+   */
   private beat(): void {
     const now = Date.now();
     for (const [socket, m] of this.members) {
-      if (!m.alive) {
+      if (now - m.lastSeen > this.options.idleMs) {
         socket.terminate();
         continue;
       }
-      if (now - m.lastSeen > this.options.idleMs) {
-        socket.close(4008, 'idle');
-        continue;
-      }
-      m.alive = false;
       socket.ping();
     }
   }
