@@ -189,6 +189,8 @@ describe('live group runs', () => {
         ['expired token', `${base}/${runId}/ws?token=${expired}`, 401],
         ['non-participant', `${base}/${runId}/ws?token=${outsider.token}`, 403],
         ['unknown run', `${base}/${randomUUID()}/ws?token=${host.token}`, 404],
+        ['malformed run id', `${base}/not-a-uuid/ws?token=${host.token}`, 422],
+        ['malformed run id, no token', `${base}/not-a-uuid/ws`, 401],
       ];
       for (const [label, url, status] of cases) {
         await assert.rejects(TestSocket.open(url), (err: { statusCode?: number }) => err.statusCode === status, label);
@@ -205,7 +207,8 @@ describe('live group runs', () => {
       const joined = sh.upcoming((m) => isSnapshot(m) && (m.data as Participant[]).length === 2, 'the join');
       await join(runId, b);
       await joined;
-      const sb = await connect(runId, b);
+      // The id in upper case is the same run, and the same room.
+      const sb = await TestSocket.open(`${base}/${runId.toUpperCase()}/ws?token=${b.token}`);
       assert.equal((await sb.next(isSnapshot, 'snapshot')).status, 'waiting');
       await start(runId, host);
       await Promise.all([sh.next((m) => m.type === 'started'), sb.next((m) => m.type === 'started')]);

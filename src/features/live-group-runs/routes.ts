@@ -113,7 +113,7 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const runId = request.params.live_group_run_id;
+      const runId = request.params.live_group_run_id.toLowerCase();
       const { joined } = await service.join(deps, request.userId, runId);
       if (joined) await fanOut(runId, () => broadcastSnapshot(runId));
       return service.detail(db, request.userId, runId);
@@ -134,7 +134,7 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const runId = request.params.live_group_run_id;
+      const runId = request.params.live_group_run_id.toLowerCase();
       await service.start(deps, request.userId, runId);
       await fanOut(runId, async () => {
         await hub.broadcast(runId, { type: 'started' });
@@ -162,13 +162,17 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!userId) throw unauthorized('Token invalid or expired');
         const { rowCount } = await db.query('SELECT 1 FROM users WHERE id = $1', [userId]);
         if (!rowCount) throw unauthorized('User not found');
-        const refusal = await service.socketRefusal(db, (request.params as { live_group_run_id: string }).live_group_run_id, userId);
-        if (refusal) throw refusal;
         request.liveUserId = userId;
+      },
+      // After validation (a malformed id is 422), still before the upgrade.
+      preHandler: async (request) => {
+        const refusal = await service.socketRefusal(db, request.params.live_group_run_id.toLowerCase(), request.liveUserId!);
+        if (refusal) throw refusal;
       },
     },
     async (socket: WebSocket, request) => {
-      const runId = request.params.live_group_run_id;
+      // Lower case: the room (and its Redis channel) is named by the id as the REST routes name it.
+      const runId = request.params.live_group_run_id.toLowerCase();
       const userId = request.liveUserId!;
 
       // Per-socket token bucket: bursts of 4 s worth, then LIVE_WS_MESSAGES_PER_SECOND; deep in debt is a flood.
