@@ -13,7 +13,9 @@ CREATE TABLE live_group_runs (
   started_at timestamptz,
   completed_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
-  CHECK ((status = 'waiting') = (started_at IS NULL))
+  -- A lobby never started is closed as completed without a start (expiry.ts).
+  CHECK (status = 'waiting' OR status = 'completed' OR started_at IS NOT NULL),
+  CHECK (status <> 'waiting' OR started_at IS NULL)
 );
 CREATE INDEX idx_live_group_runs_status ON live_group_runs (status, created_at DESC);
 CREATE INDEX idx_live_group_runs_host ON live_group_runs (host_user_id);

@@ -10,6 +10,7 @@ import { TestSocket, waitClosed, type Message } from './helpers/ws.js';
 import { finish, recordPosition } from '../src/features/live-group-runs/service.js';
 import { deleteAccount } from '../src/features/users/service.js';
 import { LiveHub, MAX_BUFFERED_BYTES } from '../src/features/live-group-runs/hub.js';
+import { expireStaleLiveGroupRuns } from '../src/features/live-group-runs/expiry.js';
 import type { WebSocket } from 'ws';
 
 type Participant = {
@@ -143,6 +144,41 @@ describe('live group runs', () => {
       const tooLate = await call('POST', `/live-group-runs/${runId}/join`, late);
       assert.equal(tooLate.statusCode, 409);
       assert.equal((tooLate.json() as { code: string }).code, 'LIVE_GROUP_RUN_STARTED');
+    });
+  });
+
+  describe('expiry', () => {
+    it('closes a lobby a day past its time and a run nobody was heard from; keeps the others', async () => {
+      const hour = 3600_000;
+      const now = new Date();
+      const ago = (h: number) => new Date(now.getTime() - h * hour);
+      const host = await user();
+      const lobby = await create(host);
+      const scheduled = await create(host);
+      const silent = await create(host);
+      const alive = await create(host);
+      const b = await user();
+      for (const id of [silent, alive]) {
+        await join(id, b);
+        await start(id, host);
+        await t.db.query('UPDATE live_group_runs SET started_at = $2 WHERE id = $1', [id, ago(13)]);
+      }
+      await t.db.query('UPDATE live_group_runs SET created_at = $2 WHERE id = ANY($1)', [[lobby, scheduled], ago(25)]);
+      await t.db.query('UPDATE live_group_runs SET scheduled_at = $2 WHERE id = $1', [scheduled, new Date(now.getTime() + 2 * hour)]);
+      assert.equal(await recordPosition(t.app.deps, silent, b.id, LAT, LNG, ago(13)), 'recorded');
+      assert.equal(await recordPosition(t.app.deps, alive, b.id, LAT, LNG, ago(1)), 'recorded');
+
+      await expireStaleLiveGroupRuns(t.db, 12, now);
+      const { rows } = await t.db.query<{ id: string; status: string }>('SELECT id, status FROM live_group_runs WHERE id = ANY($1)', [[lobby, scheduled, silent, alive]]);
+      const status = Object.fromEntries(rows.map((r) => [r.id, r.status]));
+      assert.deepEqual([status[lobby], status[scheduled], status[silent], status[alive]], ['completed', 'waiting', 'completed', 'running']);
+      const listed = ((await call('GET', '/live-group-runs?per_page=100', b)).json() as { items: { id: string }[] }).items.map((i) => i.id);
+      assert.ok(!listed.includes(lobby) && !listed.includes(silent), 'closed runs are not listed');
+      assert.ok(listed.includes(scheduled) && listed.includes(alive));
+      // The closed run takes no more positions; a participant's late finish is still recorded, once.
+      assert.equal(await recordPosition(t.app.deps, silent, b.id, LAT + STEP, LNG), 'not_running');
+      assert.equal((await finish(t.app.deps, silent, b.id)).kind, 'finished');
+      assert.equal((await finish(t.app.deps, silent, b.id)).kind, 'already_finished');
     });
   });
 

@@ -138,6 +138,7 @@ export interface LockedParticipant {
   position_count: number;
   run_session_id: string | null;
   run_started_at: Date | null;
+  run_status: RunStatus;
   course_id: string;
 }
 
@@ -145,7 +146,7 @@ export interface LockedParticipant {
 export async function lockParticipant(tx: Queryable, runId: string, userId: string): Promise<LockedParticipant | undefined> {
   const { rows } = await tx.query<LockedParticipant>(
     `SELECT p.status, p.current_distance_m, p.last_lat, p.last_lng, p.last_position_at, p.position_count, p.run_session_id,
-            r.started_at AS run_started_at, r.course_id
+            r.started_at AS run_started_at, r.status AS run_status, r.course_id
        FROM live_group_run_participants p JOIN live_group_runs r ON r.id = p.live_group_run_id
       WHERE p.live_group_run_id = $1 AND p.user_id = $2
         FOR UPDATE OF p`,

@@ -154,7 +154,8 @@ export type PositionOutcome = 'recorded' | 'not_running' | 'too_many';
 export async function recordPosition(deps: Deps, runId: string, userId: string, lat: number, lng: number, now = new Date()): Promise<PositionOutcome> {
   return deps.db.transaction(async (tx) => {
     const p = await q.lockParticipant(tx, runId, userId);
-    if (!p || p.status !== 'running' || !p.run_started_at) return 'not_running';
+    // A run the sweep closed (expiry.ts) takes no more positions.
+    if (!p || p.status !== 'running' || p.run_status !== 'running' || !p.run_started_at) return 'not_running';
     if (p.position_count >= MAX_POSITIONS) return 'too_many';
     let distance = p.current_distance_m;
     if (p.last_lat !== null && p.last_lng !== null && p.last_position_at) {
