@@ -24,6 +24,11 @@ const ErrorRef = Type.Ref('ErrorBody');
 export const MAX_MESSAGE_BYTES = 1024;
 /** Bad messages (not JSON, unknown type, out-of-range values) a socket may send before it is closed with 1008. */
 export const MAX_BAD_MESSAGES = 10;
+/**
+ * Standings after positions are sent at most this often per run and process (the latest state, shortly after the
+ * first position of the window): a room of 50 runners sending a fix a second costs a few snapshots a second, not 50.
+ */
+export const SNAPSHOT_COALESCE_MS = 200;
 
 const checkMessage = TypeCompiler.Compile(ClientMessage);
 
@@ -59,6 +64,21 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A fan-out failure must not fail the request or the message that changed the state (it is in the database). */
   const fanOut = (runId: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => logger.warn({ err, live_group_run_id: runId }, 'live group run fan-out failed'));
+  const coalescing = new Map<string, NodeJS.Timeout>();
+  const snapshotSoon = (runId: string) => {
+    if (coalescing.has(runId)) return;
+    coalescing.set(
+      runId,
+      setTimeout(() => {
+        coalescing.delete(runId);
+        void fanOut(runId, () => broadcastSnapshot(runId));
+      }, SNAPSHOT_COALESCE_MS),
+    );
+  };
+  app.addHook('preClose', async () => {
+    for (const timer of coalescing.values()) clearTimeout(timer);
+    coalescing.clear();
+  });
 
   app.post(
     '/',
@@ -192,7 +212,7 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const handle = async (msg: ClientMessage) => {
         if (msg.type === 'location') {
           const outcome = await service.recordPosition(deps, runId, userId, msg.lat, msg.lng);
-          if (outcome === 'recorded') await fanOut(runId, () => broadcastSnapshot(runId));
+          if (outcome === 'recorded') snapshotSoon(runId);
           else if (outcome === 'too_many') hub.send(socket, { type: 'error', code: 'TOO_MANY_POSITIONS', message: 'No more positions are kept for this run' });
           else hub.send(socket, { type: 'error', code: 'NOT_RUNNING', message: 'Positions are taken only while you are running' });
           return;
@@ -203,6 +223,8 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
             await hub.broadcast(runId, { type: 'completed', user_id: userId });
             await broadcastSnapshot(runId);
           });
+          // A snapshot read before this finish (another socket's) may be published after it: a trailing one fixes it.
+          snapshotSoon(runId);
         } else if (outcome.kind === 'not_running') {
           hub.send(socket, { type: 'error', code: 'NOT_RUNNING', message: 'Only a running participant finishes' });
         } else {
