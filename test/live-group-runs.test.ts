@@ -355,6 +355,18 @@ describe('live group runs', () => {
       await other.close();
     });
 
+    it('keeps a bounded backlog per socket: positions beyond it are skipped with BUSY, a finish still waits its turn', async () => {
+      const { b, runId, sh, sb } = await running();
+      for (let i = 0; i < 15; i++) sb.send({ type: 'location', lat: LAT + i * STEP, lng: LNG });
+      sb.send({ type: 'finish' });
+      assert.equal((await sb.next((m) => m.type === 'error' && m.code === 'BUSY', 'BUSY')).type, 'error');
+      await sh.next((m) => m.type === 'completed' && m.user_id === b.id, 'b’s finish, after the backlog');
+      const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM live_group_run_positions WHERE live_group_run_id = $1 AND user_id = $2', [runId, b.id]);
+      assert.ok(rows[0]!.n >= 1 && rows[0]!.n < 15, `${rows[0]!.n} of 15 positions recorded`);
+      assert.equal((await runsOf(b.id)).length, 1);
+      await Promise.all([sh.close(), sb.close()]);
+    });
+
     it('records a finish once through the run pipeline, whatever is sent twice and from two sockets', async () => {
       const { host, b, runId, sh, sb } = await running();
       for (let i = 0; i < 3; i++) sb.send({ type: 'location', lat: LAT + i * STEP, lng: LNG });

@@ -25,6 +25,12 @@ export const MAX_MESSAGE_BYTES = 1024;
 /** Bad messages (not JSON, unknown type, out-of-range values) a socket may send before it is closed with 1008. */
 export const MAX_BAD_MESSAGES = 10;
 /**
+ * Messages of one socket waiting to be handled. A position arriving while this many wait is dropped (the next one
+ * is measured from the last recorded, so little distance is lost): a server slower than its runners' phones keeps
+ * a bounded backlog per socket instead of one that grows for the whole run.
+ */
+export const MAX_QUEUED_MESSAGES = 4;
+/**
  * Standings after positions are sent at most this often per run and process (the latest state, shortly after the
  * first position of the window): a room of 50 runners sending a fix a second costs a few snapshots a second, not 50.
  */
@@ -203,6 +209,8 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let floodWarned = false;
       let bad = 0;
       let queue: Promise<void> = Promise.resolve();
+      let queued = 0;
+      let busyWarned = false;
 
       const refuse = (code: string, message: string) => {
         hub.send(socket, { type: 'error', code, message });
@@ -261,12 +269,23 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const first = checkMessage.Errors(parsed).First();
           return refuse('INVALID_MESSAGE', first ? `${first.path || '/'} ${first.message}` : 'Unknown message');
         }
-        // One message at a time per socket, in order; the rate limit bounds what can wait here.
+        const msg = parsed as ClientMessage;
+        // One message at a time per socket, in order, at most MAX_QUEUED_MESSAGES waiting (a finish always waits).
+        if (msg.type === 'location' && queued >= MAX_QUEUED_MESSAGES) {
+          if (!busyWarned) hub.send(socket, { type: 'error', code: 'BUSY', message: 'Positions are arriving faster than they are recorded; some are skipped' });
+          busyWarned = true;
+          return;
+        }
+        queued++;
         queue = queue
-          .then(() => handle(parsed as ClientMessage))
+          .then(() => handle(msg))
           .catch((err: unknown) => {
             logger.error({ err, live_group_run_id: runId }, 'live group run message failed');
             hub.send(socket, { type: 'error', code: 'INTERNAL_ERROR', message: 'The message could not be handled' });
+          })
+          .finally(() => {
+            queued--;
+            if (queued === 0) busyWarned = false;
           });
       });
 
