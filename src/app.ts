@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './infra/deps.js';
 import { ErrorBody, frameworkErrors, registerErrorHandling } from './infra/errors.js';
@@ -43,6 +44,7 @@ import { crewsRoutes } from './features/crews/routes.js';
 import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/challenge-routes.js';
 import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
+import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -89,6 +91,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   }
 
+  // WebSocket upgrades (live group runs): registered before the routes; a bigger frame closes the socket (1009).
+  await app.register(websocket, {
+    options: { maxPayload: MAX_MESSAGE_BYTES },
+    // A client's broken frame or unclean disconnect is the client's doing: a warning, and the socket goes.
+    errorHandler: (err, socket, request) => {
+      request.log.warn({ err }, 'websocket error');
+      socket.terminate();
+    },
+  });
+
   await app.register(healthRoutes);
   await app.register(localFileRoutes);
   await app.register(coursePageRoutes, { prefix: COURSE_PAGES_PREFIX });
@@ -122,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(courseCrewRankingRoutes, { prefix: '/courses' });
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       await api.register(challengesRoutes, { prefix: '/challenges' });
+      await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

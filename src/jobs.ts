@@ -11,6 +11,7 @@ import { registerStravaJobs } from './features/strava/jobs.js';
 import { registerImportJobs } from './features/imports/job.js';
 import { registerOccupationJob } from './features/crews/occupation.js';
 import { registerGroupRunReminders } from './features/group-runs/reminders.js';
+import { registerLiveGroupRunExpiry } from './features/live-group-runs/expiry.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -24,4 +25,5 @@ export function registerJobs(deps: AppDeps): void {
   registerImportJobs(deps);
   registerOccupationJob(deps);
   registerGroupRunReminders(deps);
+  registerLiveGroupRunExpiry(deps);
 }

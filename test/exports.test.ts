@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import yauzl from 'yauzl';
 import { AppError } from '../src/infra/errors.js';
+import { recordPosition } from '../src/features/live-group-runs/service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { waitForIdleQueue } from './helpers/jobs.js';
 import { createUser, type TestUser } from './helpers/users.js';
@@ -228,6 +229,18 @@ describe('exports', () => {
          VALUES ('Export challenge', 'total_runs', 5, current_date - 1, current_date + 30) RETURNING id`,
       );
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/challenges/${goal!.id}/join`, headers: owner.auth })).statusCode, 201);
+      // A live group run the owner hosts, and one the owner joined and sent a position in.
+      const liveRun = async (host: TestUser, title: string) => {
+        const r = await t.app.inject({ method: 'POST', url: '/api/v1/live-group-runs', headers: host.auth, payload: { title, course_id: groupCourse } });
+        assert.equal(r.statusCode, 201, r.body);
+        return (r.json() as { id: string }).id;
+      };
+      const liveHosted = await liveRun(owner, 'Owner live');
+      const liveJoined = await liveRun(other, 'Other live');
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/live-group-runs/${liveJoined}/join`, headers: owner.auth })).statusCode, 200);
+      assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/live-group-runs/${liveJoined}/start`, headers: other.auth })).statusCode, 200);
+      assert.equal(await recordPosition(t.app.deps, liveJoined, owner.id, 37.5601, 126.9701), 'recorded');
+      assert.equal(await recordPosition(t.app.deps, liveJoined, other.id, 37.5702, 126.9802), 'recorded');
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -269,6 +282,16 @@ describe('exports', () => {
       assert.deepEqual(
         json('challenges.json').map((c: { challenge_id: string; title: string; completed_at: string | null }) => [c.challenge_id, c.title, c.completed_at]),
         [[goal!.id, 'Export challenge', null]],
+      );
+      const live = json('live_group_runs.json') as {
+        hosted: { id: string; course_id: string }[];
+        participations: { live_group_run_id: string; is_host: boolean; status: string; positions: { lat: number; lng: number }[] }[];
+      };
+      assert.deepEqual(live.hosted.map((r) => [r.id, r.course_id]), [[liveHosted, groupCourse]]);
+      assert.deepEqual(
+        live.participations.map((p) => [p.live_group_run_id, p.is_host, p.status, p.positions.map((x) => [x.lat, x.lng])]).sort(),
+        [[liveHosted, true, 'waiting', []], [liveJoined, false, 'running', [[37.5601, 126.9701]]]].sort(),
+        'the owner’s own positions, not the other participant’s',
       );
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.

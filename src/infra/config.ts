@@ -87,7 +87,10 @@ export const ConfigSchema = Type.Object({
   AWS_SECRET_ACCESS_KEY: Str('', 'S3 secret access key'),
   CDN_BASE_URL: Str('', 'Public URL prefix that replaces the bucket URL of stored files'),
 
-  REDIS_URL: Str('', 'Redis URL; rate-limit counters are shared there by all instances'),
+  REDIS_URL: Str('', 'Redis URL; rate-limit counters are shared there by all instances, and live group run messages fan out through it'),
+  LIVE_WS_HEARTBEAT_SECONDS: Num(25, 'Live group run sockets: how often the server pings them', 0.05, 300),
+  LIVE_WS_IDLE_SECONDS: Num(120, 'Live group run sockets: dropped after this long without a message or a pong', 0.1, 3600),
+  LIVE_WS_MESSAGES_PER_SECOND: Num(5, 'Live group run sockets: sustained messages per second per socket (bursts up to 4x); a flood closes the socket', 0.1, 1000),
   RATE_LIMIT_PER_MINUTE: Int(100, 'Requests per minute per client IP on the whole API', 1),
   AUTH_RATE_LIMIT_PER_MINUTE: Int(10, 'Requests per minute per client IP on login and token refresh', 1),
 

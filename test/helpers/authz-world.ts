@@ -110,6 +110,8 @@ export interface Owner {
    * Strava run included), and one that has ended
    */
   goalChallenges: { open: string; ended: string };
+  /** the owner's live group runs: waiting on the public course (the friend joined), and on the private course */
+  liveRuns: { open: string; onPrivate: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -335,6 +337,11 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   };
   const goalChallenges = { open: await goalChallenge(-30, 30), ended: await goalChallenge(-30, -3) };
   await ok(app, user, { method: 'POST', url: `/api/v1/challenges/${goalChallenges.open}/join` }, 201);
+  // Live group runs: one waiting on the public course with the friend in it, one on the private course.
+  const liveRun = async (courseId: string) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/live-group-runs', body: { title: `Live ${tag}`, course_id: courseId } }, 201)).id;
+  const liveRuns = { open: await liveRun(publicCourse), onPrivate: await liveRun(privateCourse) };
+  await ok(app, friend, { method: 'POST', url: `/api/v1/live-group-runs/${liveRuns.open}/join` }, 200);
 
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
@@ -367,13 +374,13 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };

@@ -28,6 +28,7 @@ const KINDS: [RegExp, string][] = [
   [/^export_id$/, 'export'],
   [/^group_run_id$/, 'group_run'],
   [/^challenge_id$/, 'challenge'],
+  [/^live_group_run_id$/, 'live_group_run'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

@@ -74,6 +74,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
     )).rows[0]!.id;
   const [openChallenge, endedChallenge] = [await challenge(-7, 7), await challenge(-14, -7)];
   await api(t, me, 'POST', `/challenges/${openChallenge}/join`);
+  const myLiveRun = await api(t, me, 'POST', '/live-group-runs', { title: 'fuzz', course_id: myCourse });
+  const theirLiveRun = await api(t, other, 'POST', '/live-group-runs', { title: 'theirs', course_id: otherCourse, max_participants: 2 });
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -92,6 +94,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       export: [myExport],
       group_run: [myGroupRun, theirGroupRun],
       challenge: [openChallenge, endedChallenge],
+      live_group_run: [myLiveRun, theirLiveRun],
     },
     auth: {
       valid: me.auth.authorization,

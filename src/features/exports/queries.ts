@@ -325,6 +325,35 @@ export async function challengesData(db: Queryable, userId: string) {
   );
 }
 
+/**
+ * The live group runs the user hosts, and their own part in every live group run: their standing and the positions
+ * they sent (their GPS track); the course is named only while the user may see it. Other participants' positions
+ * are theirs and left out.
+ */
+export async function liveGroupRunsData(db: Queryable, userId: string) {
+  const [hosted, participations] = await Promise.all([
+    all(
+      db,
+      `SELECT r.id, r.title, c.id AS course_id, r.status, r.max_participants, r.scheduled_at, r.started_at, r.completed_at, r.created_at
+         FROM live_group_runs r ${VISIBLE_COURSE('c', 'r.course_id', '$1')}
+        WHERE r.host_user_id = $1 ORDER BY r.created_at, r.id`,
+      [userId],
+    ),
+    all(
+      db,
+      `SELECT p.live_group_run_id, r.title AS live_group_run_title, r.host_user_id = $1 AS is_host, p.status, p.current_distance_m,
+              p.current_duration_s, p.joined_at, p.completed_at, rr.id AS run_id,
+              coalesce((SELECT json_agg(json_build_object('lat', x.lat, 'lng', x.lng, 'received_at', x.received_at) ORDER BY x.seq)
+                          FROM live_group_run_positions x WHERE x.live_group_run_id = p.live_group_run_id AND x.user_id = p.user_id), '[]') AS positions
+         FROM live_group_run_participants p JOIN live_group_runs r ON r.id = p.live_group_run_id
+         LEFT JOIN run_records rr ON rr.session_id = p.run_session_id
+        WHERE p.user_id = $1 ORDER BY p.joined_at, p.live_group_run_id`,
+      [userId],
+    ),
+  ]);
+  return { hosted, participations };
+}
+
 /** File imports and Strava imports; the stored file's location is internal and left out. */
 export async function importsData(db: Queryable, userId: string) {
   return all(
