@@ -172,6 +172,21 @@ describe('refresh tokens', () => {
       // A refresh token is no access token.
       await assertDenied((await signIn()).refresh_token);
     });
+
+    it('remembers a verified token only until it expires, and never for a tampered copy of it', async () => {
+      const expiresAt = Math.floor(Date.now() / 1000) + 2;
+      const token = await new SignJWT({ type: 'access' }).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setExpirationTime(expiresAt).sign(secret);
+      assert.equal((await me(token)).statusCode, 200);
+      assert.equal((await me(token)).statusCode, 200, 'from memory');
+      const [header, payload, signature] = token.split('.');
+      const flipped = signature!.slice(0, -2) + (signature!.at(-2) === 'A' ? 'B' : 'A') + signature!.at(-1);
+      await assertDenied(`${header}.${payload}.${flipped}`);
+      const otherUser = Buffer.from(JSON.stringify({ type: 'access', sub: randomUUID(), exp: expiresAt })).toString('base64url');
+      await assertDenied(`${header}.${otherUser}.${signature}`);
+      // Past its expiry the remembered token is refused like any expired one.
+      await new Promise((resolve) => setTimeout(resolve, (expiresAt + 1) * 1000 - Date.now()));
+      await assertDenied(token);
+    });
   });
 });
 
