@@ -71,3 +71,27 @@ export async function measureSql(pool: pg.Pool, connections: number, seconds: nu
   latencies.sort((a, b) => a - b);
   return { requestsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
 }
+
+/**
+ * Measures `http` and `base` in alternating rounds, so that what else the shared machine does at one moment falls
+ * on both alike: per side the mean rate, the median p50 and p99 of the rounds, and every error.
+ */
+export async function alternating(rounds: number, http: () => Promise<Figures>, base: () => Promise<Figures>): Promise<{ http: Figures; base: Figures }> {
+  const h: Figures[] = [];
+  const b: Figures[] = [];
+  for (let i = 0; i < rounds; i++) {
+    h.push(await http());
+    b.push(await base());
+  }
+  return { http: combine(h), base: combine(b) };
+}
+
+function combine(rounds: Figures[]): Figures {
+  const median = (values: number[]) => percentile([...values].sort((x, y) => x - y), 50);
+  return {
+    requestsPerSecond: rounds.reduce((sum, r) => sum + r.requestsPerSecond, 0) / rounds.length,
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
