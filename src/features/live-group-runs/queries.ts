@@ -52,7 +52,7 @@ export async function listOpen(db: Queryable, viewerId: string, f: { courseId?: 
 export interface ParticipantRow {
   [key: string]: unknown;
   user_id: string;
-  nickname: string | null;
+  nickname: string;
   avatar_url: string | null;
   status: RunStatus;
   current_distance_m: number;
@@ -64,7 +64,7 @@ export interface ParticipantRow {
 /** Standings: the longest distance first, then in the order they joined. */
 export async function participants(db: Queryable, runId: string): Promise<ParticipantRow[]> {
   const { rows } = await db.query<ParticipantRow>(
-    `SELECT p.user_id, u.nickname, u.avatar_url, p.status, p.current_distance_m, p.current_duration_s, p.last_lat, p.last_lng
+    `SELECT p.user_id, coalesce(u.nickname, '') AS nickname, u.avatar_url, p.status, p.current_distance_m, p.current_duration_s, p.last_lat, p.last_lng
        FROM live_group_run_participants p JOIN users u ON u.id = p.user_id
       WHERE p.live_group_run_id = $1
       ORDER BY p.current_distance_m DESC, p.joined_at, p.user_id`,

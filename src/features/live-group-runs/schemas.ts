@@ -32,7 +32,7 @@ export type RunStatus = Static<typeof RunStatus>;
 
 export const Participant = Type.Object({
   user_id: Uuid,
-  nickname: Nullable(Type.String()),
+  nickname: Type.String({ description: 'Empty before the user picks one (the app types it as a string)' }),
   avatar_url: Nullable(Type.String()),
   status: RunStatus,
   current_distance_m: Type.Number({ description: 'Computed by the server from the positions it received' }),
