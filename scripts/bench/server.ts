@@ -9,8 +9,6 @@ export const BENCH_JWT_SECRET = 'bench-secret-of-at-least-thirty-two-characters'
 
 export interface BenchServer {
   url: string;
-  /** The server's process (its CPU time and memory are read from /proc). */
-  pid: number;
   stop(): Promise<void>;
 }
 
@@ -38,7 +36,6 @@ async function startProcess(script: string, env: Record<string, string>, readyPa
   }
   return {
     url,
-    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -46,7 +43,7 @@ async function startProcess(script: string, env: Record<string, string>, readyPa
   };
 }
 
-export function startBenchServer(databaseUrl: string, poolMax: number, env: Record<string, string> = {}): Promise<BenchServer> {
+export function startBenchServer(databaseUrl: string, poolMax: number): Promise<BenchServer> {
   return startProcess(
     'src/server.ts',
     {
@@ -60,7 +57,6 @@ export function startBenchServer(databaseUrl: string, poolMax: number, env: Reco
       RATE_LIMIT_PER_MINUTE: '100000000',
       REDIS_URL: '',
       SENTRY_DSN: '',
-      ...env,
     },
     '/health/ready',
   );
