@@ -61,6 +61,24 @@ export interface ParticipantRow {
   last_lng: number | null;
 }
 
+export type ParticipantOfRun = ParticipantRow & { live_group_run_id: string; run_status: RunStatus; run_started_at: Date | null };
+
+/** The standings of several runs in one statement (the snapshots after a batch of positions), with each run's state. */
+export async function participantsOfRuns(db: Queryable, runIds: string[]): Promise<ParticipantOfRun[]> {
+  const { rows } = await db.query<ParticipantOfRun>(
+    `SELECT p.live_group_run_id, r.status AS run_status, r.started_at AS run_started_at,
+            p.user_id, coalesce(u.nickname, '') AS nickname, u.avatar_url, p.status, p.current_distance_m, p.current_duration_s,
+            p.last_lat, p.last_lng
+       FROM live_group_runs r
+       JOIN live_group_run_participants p ON p.live_group_run_id = r.id
+       JOIN users u ON u.id = p.user_id
+      WHERE r.id = ANY($1::uuid[])
+      ORDER BY p.live_group_run_id, p.current_distance_m DESC, p.joined_at, p.user_id`,
+    [runIds],
+  );
+  return rows;
+}
+
 /** Standings: the longest distance first, then in the order they joined. */
 export async function participants(db: Queryable, runId: string): Promise<ParticipantRow[]> {
   const { rows } = await db.query<ParticipantRow>(
@@ -142,35 +160,67 @@ export interface LockedParticipant {
   course_id: string;
 }
 
-/** The participant's row, locked until the transaction ends (positions and the finish of one runner queue up). */
-export async function lockParticipant(tx: Queryable, runId: string, userId: string): Promise<LockedParticipant | undefined> {
-  const { rows } = await tx.query<LockedParticipant>(
-    `SELECT p.status, p.current_distance_m, p.last_lat, p.last_lng, p.last_position_at, p.position_count, p.run_session_id,
-            r.started_at AS run_started_at, r.status AS run_status, r.course_id
-       FROM live_group_run_participants p JOIN live_group_runs r ON r.id = p.live_group_run_id
-      WHERE p.live_group_run_id = $1 AND p.user_id = $2
-        FOR UPDATE OF p`,
-    [runId, userId],
-  );
-  return rows[0];
+export interface ParticipantKey {
+  runId: string;
+  userId: string;
 }
 
-export async function recordPosition(
-  tx: Queryable,
-  runId: string,
-  userId: string,
-  p: { seq: number; lat: number; lng: number; at: Date; distance: number; duration: number },
-): Promise<void> {
+export type LockedParticipantOf = LockedParticipant & { live_group_run_id: string; user_id: string };
+
+/**
+ * The participants' rows, locked until the transaction ends (positions and the finish of one runner queue up).
+ * Locked in key order, so two batches that share participants never wait on each other in a cycle.
+ */
+export async function lockParticipants(tx: Queryable, keys: ParticipantKey[]): Promise<LockedParticipantOf[]> {
+  const { rows } = await tx.query<LockedParticipantOf>(
+    `SELECT p.live_group_run_id, p.user_id, p.status, p.current_distance_m, p.last_lat, p.last_lng, p.last_position_at,
+            p.position_count, p.run_session_id, r.started_at AS run_started_at, r.status AS run_status, r.course_id
+       FROM unnest($1::uuid[], $2::uuid[]) AS k (run_id, user_id)
+       JOIN live_group_run_participants p ON p.live_group_run_id = k.run_id AND p.user_id = k.user_id
+       JOIN live_group_runs r ON r.id = p.live_group_run_id
+      ORDER BY p.live_group_run_id, p.user_id
+        FOR UPDATE OF p`,
+    [keys.map((k) => k.runId), keys.map((k) => k.userId)],
+  );
+  return rows;
+}
+
+export async function lockParticipant(tx: Queryable, runId: string, userId: string): Promise<LockedParticipant | undefined> {
+  return (await lockParticipants(tx, [{ runId, userId }]))[0];
+}
+
+export interface PositionWrite extends ParticipantKey {
+  seq: number;
+  lat: number;
+  lng: number;
+  at: Date;
+  distance: number;
+  duration: number;
+}
+
+/** Stores positions (one per participant) and moves those participants' standings: two statements for any number. */
+export async function recordPositions(tx: Queryable, writes: PositionWrite[]): Promise<void> {
+  const columns = [
+    writes.map((w) => w.runId),
+    writes.map((w) => w.userId),
+    writes.map((w) => w.seq),
+    writes.map((w) => w.lat),
+    writes.map((w) => w.lng),
+    writes.map((w) => w.at),
+  ];
   await tx.query(
-    `INSERT INTO live_group_run_positions (live_group_run_id, user_id, seq, lat, lng, received_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [runId, userId, p.seq, p.lat, p.lng, p.at],
+    `INSERT INTO live_group_run_positions (live_group_run_id, user_id, seq, lat, lng, received_at)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::float8[], $5::float8[], $6::timestamptz[])`,
+    columns,
   );
   await tx.query(
-    `UPDATE live_group_run_participants
-        SET current_distance_m = $3, current_duration_s = $4, last_lat = $5, last_lng = $6, last_position_at = $7,
-            position_count = $8
-      WHERE live_group_run_id = $1 AND user_id = $2`,
-    [runId, userId, p.distance, p.duration, p.lat, p.lng, p.at, p.seq + 1],
+    `UPDATE live_group_run_participants p
+        SET current_distance_m = w.distance, current_duration_s = w.duration, last_lat = w.lat, last_lng = w.lng,
+            last_position_at = w.at, position_count = w.seq + 1
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::float8[], $5::float8[], $6::timestamptz[], $7::float8[], $8::int[])
+            AS w (run_id, user_id, seq, lat, lng, at, distance, duration)
+      WHERE p.live_group_run_id = w.run_id AND p.user_id = w.user_id`,
+    [...columns, writes.map((w) => w.distance), writes.map((w) => w.duration)],
   );
 }
 

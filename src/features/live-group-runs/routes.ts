@@ -14,7 +14,8 @@ import {
   ClientMessage, CreateLiveGroupRunBody, ListQuery, LiveGroupRunCreated, LiveGroupRunDetail, LiveGroupRunId, LiveGroupRunList,
   MAX_MAX_PARTICIPANTS, WsQuery,
 } from './schemas.js';
-import * as q from './queries.js';
+import { PositionBatcher } from './position-batcher.js';
+import { SnapshotScheduler } from './snapshots.js';
 import * as service from './service.js';
 
 const tags = ['live-group-runs'];
@@ -30,12 +31,6 @@ export const MAX_BAD_MESSAGES = 10;
  * a bounded backlog per socket instead of one that grows for the whole run.
  */
 export const MAX_QUEUED_MESSAGES = 4;
-/**
- * Standings after positions are sent at most this often per run and process (the latest state, shortly after the
- * first position of the window): a room of 50 runners sending a fix a second costs a few snapshots a second, not 50.
- */
-export const SNAPSHOT_COALESCE_MS = 200;
-
 const checkMessage = TypeCompiler.Compile(ClientMessage);
 
 declare module 'fastify' {
@@ -47,9 +42,8 @@ declare module 'fastify' {
 
 /** The room's state as a client needs it on (re)connect and after every change. */
 async function snapshot(db: Queryable, runId: string) {
-  const state = await q.runState(db, runId);
-  if (!state) return null;
-  return { type: 'participants' as const, status: state.status, data: await service.standings(db, runId, state.started_at) };
+  const state = (await service.standingsOfRuns(db, [runId])).get(runId);
+  return state ? { type: 'participants' as const, status: state.status, data: state.data } : null;
 }
 
 export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -61,7 +55,6 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     heartbeatMs: config.LIVE_WS_HEARTBEAT_SECONDS * 1000,
     idleMs: config.LIVE_WS_IDLE_SECONDS * 1000,
   });
-  app.addHook('preClose', () => hub.close());
 
   const broadcastSnapshot = async (runId: string) => {
     const message = await snapshot(db, runId);
@@ -70,20 +63,13 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A fan-out failure must not fail the request or the message that changed the state (it is in the database). */
   const fanOut = (runId: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => logger.warn({ err, live_group_run_id: runId }, 'live group run fan-out failed'));
-  const coalescing = new Map<string, NodeJS.Timeout>();
-  const snapshotSoon = (runId: string) => {
-    if (coalescing.has(runId)) return;
-    coalescing.set(
-      runId,
-      setTimeout(() => {
-        coalescing.delete(runId);
-        void fanOut(runId, () => broadcastSnapshot(runId));
-      }, SNAPSHOT_COALESCE_MS),
-    );
-  };
+  const snapshots = new SnapshotScheduler(db, hub, logger);
+  const positions = new PositionBatcher(db, logger, (runIds) => runIds.forEach((id) => snapshots.request(id)));
+  // At close, in this order: the last positions written, the sockets closed.
   app.addHook('preClose', async () => {
-    for (const timer of coalescing.values()) clearTimeout(timer);
-    coalescing.clear();
+    await positions.drain();
+    snapshots.close();
+    await hub.close();
   });
 
   app.post(
@@ -219,9 +205,9 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
       const handle = async (msg: ClientMessage) => {
         if (msg.type === 'location') {
-          const outcome = await service.recordPosition(deps, runId, userId, msg.lat, msg.lng);
-          if (outcome === 'recorded') snapshotSoon(runId);
-          else if (outcome === 'too_many') hub.send(socket, { type: 'error', code: 'TOO_MANY_POSITIONS', message: 'No more positions are kept for this run' });
+          const outcome = await positions.record({ runId, userId, lat: msg.lat, lng: msg.lng, at: new Date() });
+          if (outcome === 'recorded') return;
+          if (outcome === 'too_many') hub.send(socket, { type: 'error', code: 'TOO_MANY_POSITIONS', message: 'No more positions are kept for this run' });
           else hub.send(socket, { type: 'error', code: 'NOT_RUNNING', message: 'Positions are taken only while you are running' });
           return;
         }
@@ -232,7 +218,7 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
             await broadcastSnapshot(runId);
           });
           // A snapshot read before this finish (another socket's) may be published after it: a trailing one fixes it.
-          snapshotSoon(runId);
+          snapshots.request(runId);
         } else if (outcome.kind === 'not_running') {
           hub.send(socket, { type: 'error', code: 'NOT_RUNNING', message: 'Only a running participant finishes' });
         } else {

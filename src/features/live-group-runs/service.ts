@@ -13,7 +13,7 @@ import { courseVisible } from '../group-runs/queries.js';
 import * as q from './queries.js';
 import {
   DEFAULT_MAX_PARTICIPANTS,
-  type CreateLiveGroupRunBody, type ListQuery, type LiveGroupRunCreated, type LiveGroupRunDetail, type LiveGroupRunList, type Participant,
+  type CreateLiveGroupRunBody, type ListQuery, type LiveGroupRunCreated, type LiveGroupRunDetail, type LiveGroupRunList, type Participant, type RunStatus,
 } from './schemas.js';
 
 export type Deps = Pick<AppDeps, 'db' | 'jobs' | 'config'>;
@@ -41,13 +41,31 @@ function toParticipant(p: q.ParticipantRow): Participant {
   };
 }
 
+/** A running participant's time brought up to `now`. */
+function withLiveTime(p: q.ParticipantRow, startedAt: Date | null, now: number): Participant {
+  const live = p.status === 'running' && startedAt ? Math.max(0, Math.floor((now - startedAt.getTime()) / 1000)) : p.current_duration_s;
+  return toParticipant({ ...p, current_duration_s: live });
+}
+
 /** The standings, with the running participants' time brought up to `now`. */
 export async function standings(db: Queryable, runId: string, startedAt: Date | null, now = Date.now()): Promise<Participant[]> {
-  const rows = await q.participants(db, runId);
-  return rows.map((p) => {
-    const live = p.status === 'running' && startedAt ? Math.max(0, Math.floor((now - startedAt.getTime()) / 1000)) : p.current_duration_s;
-    return toParticipant({ ...p, current_duration_s: live });
-  });
+  return (await q.participants(db, runId)).map((p) => withLiveTime(p, startedAt, now));
+}
+
+export interface RunStandings {
+  status: RunStatus;
+  data: Participant[];
+}
+
+/** Several runs' state and standings from one statement: run id → them (a run that is gone is left out). */
+export async function standingsOfRuns(db: Queryable, runIds: string[], now = Date.now()): Promise<Map<string, RunStandings>> {
+  const byRun = new Map<string, RunStandings>();
+  for (const row of await q.participantsOfRuns(db, runIds)) {
+    let run = byRun.get(row.live_group_run_id);
+    if (!run) byRun.set(row.live_group_run_id, (run = { status: row.run_status, data: [] }));
+    run.data.push(withLiveTime(row, row.run_started_at, now));
+  }
+  return byRun;
 }
 
 export async function detail(db: Queryable, viewerId: string, runId: string): Promise<LiveGroupRunDetail> {
@@ -146,28 +164,54 @@ export async function start(deps: Deps, userId: string, runId: string): Promise<
 
 export type PositionOutcome = 'recorded' | 'not_running' | 'too_many';
 
+export interface PositionFix extends q.ParticipantKey {
+  lat: number;
+  lng: number;
+  /** When the server received it. */
+  at: Date;
+}
+
+/** A fix's step credited or not: MAX_SPEED_MS over the time since the previous position, plus GPS_SLACK_M. */
+function positionWrite(p: q.LockedParticipant, fix: PositionFix): q.PositionWrite | PositionOutcome {
+  // A run the sweep closed (expiry.ts) takes no more positions.
+  if (p.status !== 'running' || p.run_status !== 'running' || !p.run_started_at) return 'not_running';
+  if (p.position_count >= MAX_POSITIONS) return 'too_many';
+  let distance = p.current_distance_m;
+  if (p.last_lat !== null && p.last_lng !== null && p.last_position_at) {
+    const step = haversineMeters(p.last_lat, p.last_lng, fix.lat, fix.lng);
+    const seconds = Math.max(0, (fix.at.getTime() - p.last_position_at.getTime()) / 1000);
+    if (step <= MAX_SPEED_MS * seconds + GPS_SLACK_M) distance += step;
+  }
+  const at = new Date(Math.max(fix.at.getTime(), p.last_position_at?.getTime() ?? 0));
+  const duration = Math.max(0, Math.floor((at.getTime() - p.run_started_at.getTime()) / 1000));
+  return { runId: fix.runId, userId: fix.userId, seq: p.position_count, lat: fix.lat, lng: fix.lng, at, distance, duration };
+}
+
 /**
- * Records a position of a running participant and moves their standing: the distance is the sum of the steps
- * between successive positions, each credited only when it is plausible (at most MAX_SPEED_MS over the time
- * since the previous position, plus GPS_SLACK_M); the time is the server's, since the start.
+ * Records positions of running participants, at most one per participant (the batcher sees to it), in one
+ * transaction: their rows are locked, each step is credited only when plausible (positionWrite), the time is
+ * the server's, since the start. Answers each fix's outcome, in order.
  */
-export async function recordPosition(deps: Deps, runId: string, userId: string, lat: number, lng: number, now = new Date()): Promise<PositionOutcome> {
-  return deps.db.transaction(async (tx) => {
-    const p = await q.lockParticipant(tx, runId, userId);
-    // A run the sweep closed (expiry.ts) takes no more positions.
-    if (!p || p.status !== 'running' || p.run_status !== 'running' || !p.run_started_at) return 'not_running';
-    if (p.position_count >= MAX_POSITIONS) return 'too_many';
-    let distance = p.current_distance_m;
-    if (p.last_lat !== null && p.last_lng !== null && p.last_position_at) {
-      const step = haversineMeters(p.last_lat, p.last_lng, lat, lng);
-      const seconds = Math.max(0, (now.getTime() - p.last_position_at.getTime()) / 1000);
-      if (step <= MAX_SPEED_MS * seconds + GPS_SLACK_M) distance += step;
-    }
-    const at = new Date(Math.max(now.getTime(), p.last_position_at?.getTime() ?? 0));
-    const duration = Math.max(0, Math.floor((at.getTime() - p.run_started_at.getTime()) / 1000));
-    await q.recordPosition(tx, runId, userId, { seq: p.position_count, lat, lng, at, distance, duration });
-    return 'recorded';
+export async function recordPositions(db: Deps['db'], fixes: PositionFix[]): Promise<PositionOutcome[]> {
+  return db.transaction(async (tx) => {
+    const locked = new Map((await q.lockParticipants(tx, fixes)).map((p) => [`${p.live_group_run_id}/${p.user_id}`, p]));
+    const writes: q.PositionWrite[] = [];
+    const outcomes = fixes.map((fix): PositionOutcome => {
+      const p = locked.get(`${fix.runId}/${fix.userId}`);
+      if (!p) return 'not_running';
+      const write = positionWrite(p, fix);
+      if (typeof write === 'string') return write;
+      writes.push(write);
+      return 'recorded';
+    });
+    if (writes.length > 0) await q.recordPositions(tx, writes);
+    return outcomes;
   });
+}
+
+export async function recordPosition(deps: Deps, runId: string, userId: string, lat: number, lng: number, now = new Date()): Promise<PositionOutcome> {
+  const [outcome] = await recordPositions(deps.db, [{ runId, userId, lat, lng, at: now }]);
+  return outcome!;
 }
 
 export type FinishOutcome =
