@@ -9,6 +9,8 @@ export const BENCH_JWT_SECRET = 'bench-secret-of-at-least-thirty-two-characters'
 
 export interface BenchServer {
   url: string;
+  /** The server's process (its CPU time and memory are read from /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ async function startProcess(script: string, env: Record<string, string>, readyPa
   }
   return {
     url,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -43,7 +46,7 @@ async function startProcess(script: string, env: Record<string, string>, readyPa
   };
 }
 
-export function startBenchServer(databaseUrl: string, poolMax: number): Promise<BenchServer> {
+export function startBenchServer(databaseUrl: string, poolMax: number, env: Record<string, string> = {}): Promise<BenchServer> {
   return startProcess(
     'src/server.ts',
     {
@@ -57,6 +60,7 @@ export function startBenchServer(databaseUrl: string, poolMax: number): Promise<
       RATE_LIMIT_PER_MINUTE: '100000000',
       REDIS_URL: '',
       SENTRY_DSN: '',
+      ...env,
     },
     '/health/ready',
   );
