@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '../src/infra/db/database.js';
+import { Database } from '../src/infra/db/database.js';
 import { JobQueue, type Job } from '../src/infra/jobs/queue.js';
 import { createLogger } from '../src/infra/logging.js';
 import { LogCapture, openTestDatabase, testConfig, usingEmbeddedDb } from './helpers/app.js';
 import { findJob, waitForIdleQueue, waitForJob } from './helpers/jobs.js';
+import { startServerProcesses } from '../scripts/soak/_server-process.js';
 
 // Queue names are unique per run: the test database outlives the run.
 const run = randomUUID().slice(0, 8);
@@ -255,5 +256,26 @@ describe('worker process', () => {
     worker.child.kill('SIGTERM');
     assert.equal(await worker.exited, 0);
     assert.match(worker.output(), /shutting down/);
+  });
+});
+
+describe('servers starting together on a fresh database', () => {
+  // Before the start-up lock, one of them exited 1: each created pg-boss's schema, and a later one got a duplicate
+  // key on pg_namespace (its catalog cache was read before the first one's commit).
+  it('all start, and all exit 0', { skip: usingEmbeddedDb && 'needs a real PostgreSQL: the servers run in processes of their own' }, async () => {
+    const admin = await Database.open({ url: process.env.DATABASE_URL, dataDir: '', poolMax: 1, logger: createLogger({ ...testConfig(), LOG_LEVEL: 'silent' }) });
+    const name = `runcrew_jobstart_${randomUUID().slice(0, 8)}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    try {
+      const env = { DATABASE_URL: url.toString(), REDIS_URL: '', DB_POOL_MAX: '4' };
+      const servers = await startServerProcesses([env, env, env]);
+      const exits = await Promise.all(servers.map((server) => server.stop()));
+      assert.deepEqual(exits, [0, 0, 0]);
+    } finally {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.close();
+    }
   });
 });

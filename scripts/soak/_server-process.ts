@@ -78,6 +78,19 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 }
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS). */
+/** Starts one server per env, together; when one fails, the others are stopped before the failure is thrown. */
+export async function startServerProcesses<const T extends readonly Record<string, string>[]>(
+  envs: T,
+): Promise<{ -readonly [K in keyof T]: ServerProcess }> {
+  const started = await Promise.allSettled(envs.map((env) => startServerProcess(env)));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value) as { -readonly [K in keyof T]: ServerProcess };
+}
+
 export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;

@@ -22,7 +22,7 @@ import { issueAccessToken } from '../../src/features/auth/access-token.js';
 import { completionOf } from '../../test/helpers/runs.js';
 import { simulateRun, type XY } from '../../test/helpers/tracks.js';
 import { prepareDatabase } from '../bench/database.js';
-import { isErrorBody, percentile, rssMiB, send, SOAK_JWT_SECRET, startServerProcess, type Answer, type ServerProcess } from './_server-process.js';
+import { isErrorBody, percentile, rssMiB, send, SOAK_JWT_SECRET, startServerProcesses, type Answer, type ServerProcess } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 const HANG_MS = 15_000;
@@ -225,16 +225,16 @@ export async function runOverload(scale: Scale): Promise<{ report: SoakReport; f
       users.push({ id: rows[0]!.id, auth: `Bearer ${await issueAccessToken(tokenConfig, rows[0]!.id)}` });
     }
     const common = { DATABASE_URL: url, DB_POOL_MAX: '10', UPLOAD_DIR: uploadDir, JOB_POLL_SECONDS: '1' };
-    [limited, shedding] = await Promise.all([
-      startServerProcess({
+    [limited, shedding] = await startServerProcesses([
+      {
         ...common,
         RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
         TRUSTED_PROXIES: '127.0.0.1',
         REDIS_URL: redisUrl,
         MAX_UPLOAD_SIZE_MB: String(AVATAR_MAX_MIB),
         IMPORT_MAX_UPLOAD_MB: String(IMPORT_MAX_MIB),
-      }),
-      startServerProcess({ ...common, RATE_LIMIT_PER_MINUTE: '100000000', REDIS_URL: '', MAX_EVENT_LOOP_DELAY_MS: String(SHED_LAG_MS) }),
+      },
+      { ...common, RATE_LIMIT_PER_MINUTE: '100000000', REDIS_URL: '', MAX_EVENT_LOOP_DELAY_MS: String(SHED_LAG_MS) },
     ]);
 
     const idle = rssMiB(limited.pid);

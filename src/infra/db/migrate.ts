@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { withAdvisoryLock } from './advisory-lock.js';
 import type { Database } from './database.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
@@ -34,9 +35,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 /** Applies every pending migration; returns the names applied now (empty when up to date). */
 export async function migrate(db: Database, logger: Logger, migrations = readMigrations()): Promise<string[]> {
-  const client = await db.pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+  return withAdvisoryLock(db, LOCK_KEY, async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
@@ -72,8 +71,5 @@ export async function migrate(db: Database, logger: Logger, migrations = readMig
       done.push(m.name);
     }
     return done;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
-    client.release();
-  }
+  });
 }

@@ -7,6 +7,7 @@ import { reportJobError } from '../sentry.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { withAdvisoryLock } from '../db/advisory-lock.js';
 import type { Database, Queryable } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
@@ -45,6 +46,8 @@ export interface EnqueueOptions {
 
 /** Pause between attempts to record a job's outcome while the database is unreachable. */
 const OUTCOME_RETRY_MS = 1000;
+/** Held while pg-boss installs or upgrades its schema (migrate.ts holds another for ours). */
+const START_LOCK_KEY = 727_274_002;
 
 const DEFAULTS: Required<QueueOptions> = {
   retryLimit: 3,
@@ -76,6 +79,8 @@ export class JobQueue {
   private readonly inFlightJobs = new Set<Promise<unknown>>();
   /** Epoch ms after which stop() no longer waits for running jobs. */
   private stopDeadline = Infinity;
+  /** While starting, pg-boss's statements run on the connection that holds the start-up lock. */
+  private startClient: Queryable | undefined;
 
   constructor(
     private readonly db: Database,
@@ -131,12 +136,20 @@ export class JobQueue {
     boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
     this.boss = boss;
     try {
-      await boss.start();
-      for (const [name, { options }] of this.queues) {
-        // createQueue leaves an existing queue as it was; the code is the source of truth.
-        await boss.createQueue(name, { name, ...options });
-        await boss.updateQueue(name, { name, ...options });
-      }
+      // Processes starting together on a fresh database would each create pg-boss's schema (one fails).
+      await withAdvisoryLock(this.db, START_LOCK_KEY, async (client) => {
+        this.startClient = client;
+        try {
+          await boss.start();
+          for (const [name, { options }] of this.queues) {
+            // createQueue leaves an existing queue as it was; the code is the source of truth.
+            await boss.createQueue(name, { name, ...options });
+            await boss.updateQueue(name, { name, ...options });
+          }
+        } finally {
+          this.startClient = undefined;
+        }
+      });
       this.state = 'running';
       if (workers) {
         for (const [name, { handler }] of this.queues) await this.work(boss, name, handler);
@@ -241,7 +254,7 @@ export class JobQueue {
    */
   private executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> {
     if (this.state === 'stopped') return Promise.resolve(undefined as never);
-    const query = this.db.query(text, values);
+    const query = (this.startClient ?? this.db).query(text, values);
     this.track(this.inFlightSql, query);
     if (this.state === 'starting') return query;
     return query.catch((err: unknown) => {
