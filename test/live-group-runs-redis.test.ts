@@ -3,8 +3,9 @@
 // to both processes at once is recorded once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
-import { spawnServer, serverProblems, soakToken, type ServerProcess } from '../scripts/soak/_run-load.js';
+import { createServer, type AddressInfo } from 'node:net';
+import { spawnServers, serverProblems, soakToken, type ServerProcess } from '../scripts/soak/_run-load.js';
+import { portAnswers } from '../scripts/soak/_server-process.js';
 import type { Database } from '../src/infra/db/database.js';
 import { createTestApp, openTestDatabase, testConfig, usingEmbeddedDb } from './helpers/app.js';
 import { insertCourse } from './helpers/run-records.js';
@@ -13,23 +14,11 @@ import { TestSocket, type Message } from './helpers/ws.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
-/** Whether something answers on the Redis URL's port (a skip with a reason otherwise, not a failure). */
-async function redisReachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.end(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
-
 const skip = usingEmbeddedDb
   ? 'needs a real PostgreSQL (DATABASE_URL): the servers run in processes of their own'
   : !REDIS_URL
     ? 'REDIS_URL is not set (run with REDIS_URL=redis://127.0.0.1:6379)'
-    : !(await redisReachable(REDIS_URL))
+    : !(await portAnswers(new URL(REDIS_URL).hostname, Number(new URL(REDIS_URL).port || 6379)))
       ? `no Redis answers at ${REDIS_URL}`
       : false;
 
@@ -43,10 +32,8 @@ describe('live group runs on two processes through Redis', { skip }, () => {
   let two: ServerProcess;
   before(async () => {
     db = await openTestDatabase(testConfig());
-    [one, two] = await Promise.all([
-      spawnServer(process.env.DATABASE_URL!, { REDIS_URL: REDIS_URL!, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0' }),
-      spawnServer(process.env.DATABASE_URL!, { REDIS_URL: REDIS_URL!, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0' }),
-    ]);
+    const env = { REDIS_URL: REDIS_URL!, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0' };
+    [one, two] = (await spawnServers(process.env.DATABASE_URL!, [env, env])) as [ServerProcess, ServerProcess];
   });
   after(async () => {
     await Promise.all([one?.stop(), two?.stop()]);

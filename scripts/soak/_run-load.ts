@@ -3,9 +3,7 @@
 // how every request ended, and checks that recompute counters, leaderboards and course statistics from run_records.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -15,8 +13,8 @@ import { issueAccessToken } from '../../src/features/auth/access-token.js';
 import { computeDifficulty } from '../../src/features/courses/difficulty.js';
 import { chunksOf, completionOf, shifted } from '../../test/helpers/runs.js';
 import { course, join, simulateRun, slice, type XY } from '../../test/helpers/tracks.js';
+import { freePort, SOAK_JWT_SECRET } from './_server-process.js';
 
-export const SOAK_JWT_SECRET = 'soak-secret-of-at-least-thirty-two-characters';
 const TIME_ZONE = 'Asia/Seoul';
 
 /** The scenario database: SOAK_DATABASE_URL (the tests set it to their DATABASE_URL), else runcrew_soak. */
@@ -43,14 +41,6 @@ export interface ServerProcess {
   answered: Map<string, number>;
   /** SIGTERM, then waits for the exit; SIGKILL after `graceMs` */
   stop(graceMs?: number): Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 /** Starts `node --import tsx src/server.ts` on a free port and waits until /health/ready answers. */
@@ -117,6 +107,17 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
       return code;
     },
   };
+}
+
+/** Starts one server per env on one database, together; when one fails, the others are stopped before the failure is thrown. */
+export async function spawnServers(databaseUrl: string, envs: readonly Record<string, string>[]): Promise<ServerProcess[]> {
+  const started = await Promise.allSettled(envs.map((env) => spawnServer(databaseUrl, env)));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+    throw failed.reason;
+  }
+  return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
 }
 
 /**

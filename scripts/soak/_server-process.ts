@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const SOAK_JWT_SECRET = 'soak-secret-of-at-least-thirty-two-characters';
@@ -14,6 +14,17 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   server.close();
   return port;
+}
+
+/** Whether something accepts a TCP connection on host:port within `timeoutMs` (a Redis, before we rely on it). */
+export function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host, port });
+    socket.setTimeout(timeoutMs);
+    socket.once('connect', () => (socket.end(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
 }
 
 export interface ServerProcess {
@@ -77,7 +88,6 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return { url, pid: child.pid!, child, errorLogs: () => [...errors], stop };
 }
 
-/** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS). */
 /** Starts one server per env, together; when one fails, the others are stopped before the failure is thrown. */
 export async function startServerProcesses<const T extends readonly Record<string, string>[]>(
   envs: T,
@@ -91,6 +101,7 @@ export async function startServerProcesses<const T extends readonly Record<strin
   return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value) as { -readonly [K in keyof T]: ServerProcess };
 }
 
+/** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS). */
 export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;

@@ -9,14 +9,13 @@
 //   server's distance, one `completed` per runner on every socket, and no error in the servers' logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { insertCourse } from '../../test/helpers/run-records.js';
 import { TestSocket, type Message } from '../../test/helpers/ws.js';
 import { prepareDatabase } from '../bench/database.js';
-import { serverProblems, soakDatabaseUrl, soakToken, spawnServer, type ServerProcess } from './_run-load.js';
-import { freePort } from './_server-process.js';
+import { serverProblems, soakDatabaseUrl, soakToken, spawnServers, type ServerProcess } from './_run-load.js';
+import { freePort, portAnswers } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 const PLANS = {
@@ -41,7 +40,7 @@ class PrivateRedis {
   async start(): Promise<void> {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
-      if (await answers(this.port)) return;
+      if (await portAnswers('127.0.0.1', this.port)) return;
       await sleep(50);
     }
     throw new Error(`redis-server did not start on port ${this.port}`);
@@ -52,14 +51,6 @@ class PrivateRedis {
     this.child.kill('SIGKILL');
     await exited;
   }
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.end(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
 
 interface LiveRunner {
@@ -87,7 +78,7 @@ export async function run(scale: Scale): Promise<SoakReport> {
   const runners: LiveRunner[] = [];
   try {
     const env = { REDIS_URL: redis.url, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0', LIVE_WS_HEARTBEAT_SECONDS: '1', LIVE_WS_IDLE_SECONDS: '5' };
-    servers.push(...(await Promise.all([spawnServer(url, env), spawnServer(url, env)])));
+    servers.push(...(await spawnServers(url, [env, env])));
     const post = async (server: ServerProcess, path: string, token: string, body?: object) => {
       requests++;
       const res = await fetch(`${server.url}/api/v1${path}`, {
