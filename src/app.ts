@@ -41,6 +41,7 @@ import { feedRoutes } from './features/feed/routes.js';
 import { stravaRoutes } from './features/strava/routes.js';
 import { importsRoutes } from './features/imports/routes.js';
 import { crewsRoutes } from './features/crews/routes.js';
+import { crewChatRoutes } from './features/crews/chat-routes.js';
 import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/challenge-routes.js';
 import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(stravaRoutes, { prefix: '/strava' });
       await api.register(crewsRoutes, { prefix: '/crews' });
       await api.register(crewChallengeRoutes, { prefix: '/crews' });
+      await api.register(crewChatRoutes, { prefix: '/crews' });
       await api.register(courseCrewRankingRoutes, { prefix: '/courses' });
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       await api.register(challengesRoutes, { prefix: '/challenges' });

@@ -70,6 +70,10 @@ const CASES: Case[] = [
   { action: 'read', label: 'challenge history', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/history` }), allowed: everyone(200) },
   { action: 'read', label: 'hidden crew active challenge', crew: { is_public: false }, challenge: true, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/active` }), allowed: members(200) },
   { action: 'read', label: 'hidden crew challenge history', crew: { is_public: false }, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/challenges/history` }), allowed: members(200) },
+  { action: 'chat', label: 'read the chat', request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/chat/messages` }), allowed: members(200) },
+  { action: 'chat', label: 'send to the chat', request: (w) => ({ method: 'POST', url: `/crews/${w.crewId}/chat/messages`, body: { content: 'hello' } }), allowed: members(201) },
+  { action: 'chat', label: 'mark the chat read', request: (w) => ({ method: 'POST', url: `/crews/${w.crewId}/chat/read` }), allowed: members(200) },
+  { action: 'chat', label: 'hidden crew chat', crew: { is_public: false }, request: (w) => ({ method: 'GET', url: `/crews/${w.crewId}/chat/messages` }), allowed: members(200) },
   { action: 'change_role', label: 'hand over', request: (w) => ({ method: 'PATCH', url: `/crews/${w.crewId}/members/${w.target.id}/role`, body: { role: 'owner' } }), allowed: { owner: 200 } },
 ];
 
@@ -108,6 +112,8 @@ describe('crew permissions: every role on every action', () => {
         `SELECT (SELECT json_agg(m ORDER BY m.user_id) FROM crew_members m WHERE m.crew_id = $1) AS members,
                 (SELECT json_agg(r ORDER BY r.id) FROM crew_join_requests r WHERE r.crew_id = $1) AS requests,
                 (SELECT json_agg(ch ORDER BY ch.id) FROM crew_challenges ch WHERE ch.crew_id = $1) AS challenges,
+                (SELECT json_agg(cm ORDER BY cm.id) FROM crew_messages cm WHERE cm.crew_id = $1) AS messages,
+                (SELECT json_agg(cr ORDER BY cr.user_id) FROM crew_message_reads cr WHERE cr.crew_id = $1) AS reads,
                 (SELECT to_jsonb(c) - 'last_activity_at' FROM crews c WHERE c.id = $1) AS crew`,
         [w.crewId],
       )

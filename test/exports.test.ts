@@ -216,6 +216,8 @@ describe('exports', () => {
       assert.equal(crew.statusCode, 201, crew.body);
       const asked = await t.app.inject({ method: 'POST', url: `/api/v1/crews/${crew.json().id}/join-requests`, headers: other.auth, payload: { message: 'hi' } });
       assert.equal(asked.statusCode, 201);
+      const said = await t.app.inject({ method: 'POST', url: `/api/v1/crews/${crew.json().id}/chat/messages`, headers: owner.auth, payload: { content: 'Welcome' } });
+      assert.equal(said.statusCode, 201);
       // A group run the owner hosts (inviting the other user) and one the owner is invited to and accepted.
       const groupCourse = await insertCourse(other, 'Group course', [[126.97, 37.56], [126.98, 37.56]]);
       const groupRun = (host: TestUser, guest: TestUser, name: string) =>
@@ -270,6 +272,7 @@ describe('exports', () => {
       assert.deepEqual(crews.memberships.map((m: { crew_name: string; role: string; is_primary: boolean }) => [m.crew_name, m.role, m.is_primary]), [[crewName, 'owner', true]]);
       assert.deepEqual(crews.owned.map((c: { name: string }) => c.name), [crewName]);
       assert.deepEqual(crews.join_requests, [], 'the other user’s request is theirs, not the owner’s');
+      assert.deepEqual(crews.chat_messages.map((m: { crew_name: string; content: string }) => [m.crew_name, m.content]), [[crewName, 'Welcome']]);
       assert.match(profile.user_code, /^[2-9A-Z]{8}$/);
       const groupRuns = json('group_runs.json');
       assert.deepEqual(groupRuns.hosted.map((g: { id: string; course_id: string; invitations: { user_id: string; status: string }[] }) =>

@@ -606,6 +606,24 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [refused("the owner's open crew", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })],
   },
 
+  // crew chat: members only (the attacker is in none of the owner's crews)
+  'GET /api/v1/crews/my-unread': { class: 'own-read', probes: () => [read('my unread chat counts')] },
+  'GET /api/v1/crews/{crew_id}/chat/messages': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's open crew's chat", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew's chat", { crew_id: w.owner.crews.hidden })],
+  },
+  'POST /api/v1/crews/{crew_id}/chat/messages': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("a message to the owner's open crew", { crew_id: w.owner.crews.open }, { body: { content: 'pwned' } }),
+      hidden("a message to the owner's hidden crew", { crew_id: w.owner.crews.hidden }, { body: { content: 'pwned' } }),
+    ],
+  },
+  'POST /api/v1/crews/{crew_id}/chat/read': {
+    class: 'owner-only',
+    probes: (w) => [refused("the owner's open crew's chat read", { crew_id: w.owner.crews.open }), hidden("the owner's hidden crew's chat read", { crew_id: w.owner.crews.hidden })],
+  },
+
   'POST /api/v1/crews/{crew_id}/challenges': {
     class: 'owner-only',
     probes: (w) => [

@@ -311,6 +311,9 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   };
   await ok(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.open}/join` }, 200);
   crews.request = (await ok<{ id: string }>(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.gated}/join-requests`, body: {} }, 201)).id;
+  for (const crewId of [crews.open, crews.hidden]) {
+    await ok(app, user, { method: 'POST', url: `/api/v1/crews/${crewId}/chat/messages`, body: { content: `Hello ${tag}` } }, 201);
+  }
   const challenge = async (crewId: string, courseId: string) =>
     (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/crews/${crewId}/challenges`, body: { course_id: courseId } }, 201)).id;
   const endedOnTurned = await challenge(crews.open, turnedPrivate);

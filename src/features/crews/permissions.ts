@@ -22,7 +22,8 @@ export type CrewAction =
   | 'manage_members' // remove a member, change a grade (of members below oneself)
   | 'change_role' // make admin or member, hand the crew over
   | 'view_stats'
-  | 'manage_challenges';
+  | 'manage_challenges'
+  | 'chat'; // read and send messages, mark read
 
 const MANAGERS: readonly Standing[] = ['owner', 'admin'];
 const MEMBERS: readonly Standing[] = ['owner', 'admin', 'member'];
@@ -39,6 +40,7 @@ export const PERMISSIONS: Record<CrewAction, readonly Standing[]> = {
   change_role: ['owner'],
   view_stats: MANAGERS,
   manage_challenges: MANAGERS,
+  chat: MEMBERS,
 };
 
 export const can = (standing: Standing, action: CrewAction) => PERMISSIONS[action].includes(standing);

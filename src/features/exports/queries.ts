@@ -250,9 +250,12 @@ export async function eventsData(db: Queryable, userId: string) {
   return { created: created.map(({ center_point: _, ...row }) => row), joined };
 }
 
-/** The user's crews (whole, for those they own), join requests, departures and the challenges they started; other members are not theirs. */
+/**
+ * The user's crews (whole, for those they own), join requests, departures, the challenges they started and the chat
+ * messages they sent; other members (and their messages) are not theirs.
+ */
 export async function crewsData(db: Queryable, userId: string) {
-  const [memberships, owned, joinRequests, departures, challenges] = await Promise.all([
+  const [memberships, owned, joinRequests, departures, challenges, chatMessages] = await Promise.all([
     all(
       db,
       `SELECT m.crew_id, c.name AS crew_name, m.grade_level, m.role, m.joined_at, u.primary_crew_id = m.crew_id AS is_primary
@@ -280,8 +283,14 @@ export async function crewsData(db: Queryable, userId: string) {
          FROM crew_challenges ch JOIN crews c ON c.id = ch.crew_id WHERE ch.created_by = $1 ORDER BY ch.created_at, ch.id`,
       [userId],
     ),
+    all(
+      db,
+      `SELECT m.id, m.crew_id, c.name AS crew_name, m.content, m.message_type, m.created_at
+         FROM crew_messages m JOIN crews c ON c.id = m.crew_id WHERE m.user_id = $1 ORDER BY m.created_at, m.id`,
+      [userId],
+    ),
   ]);
-  return { memberships, owned, join_requests: joinRequests, departures, challenges_started: challenges };
+  return { memberships, owned, join_requests: joinRequests, departures, challenges_started: challenges, chat_messages: chatMessages };
 }
 
 /**
