@@ -4,9 +4,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { processImport } from '../src/features/imports/job.js';
 import { deleteAccount } from '../src/features/users/service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { multipart, smallJpeg } from './helpers/authz-world.js';
+import { gpxOf, multipart, smallJpeg } from './helpers/authz-world.js';
 import { insertRun } from './helpers/run-records.js';
 import { completionOf, freshSpot, shifted } from './helpers/runs.js';
 import { simulateRun } from './helpers/tracks.js';
@@ -187,6 +188,20 @@ describe('gear', () => {
     assert.deepEqual(rows, [{ gear_id: null }]);
     assert.deepEqual((await myGear(me)).map((g) => g.id), [primary.id]);
     assert.equal((await call('DELETE', `/gear/${other.id}`, me)).statusCode, 404);
+  });
+
+  it('counts an imported activity file on the primary gear', async () => {
+    const me = await user();
+    const shoe = await addGear(me, { brand: 'Brooks', model_name: 'Glycerin', is_primary: true });
+    const points = simulateRun({ path: shifted([[0, 0], [800, 0]], freshSpot()), speed: 3, startTime: Date.now() - 5 * 3600_000 }).points;
+    const { headers, payload } = multipart({ filename: 'morning.gpx', type: 'application/gpx+xml', data: gpxOf(points) });
+    const upload = await t.app.inject({ method: 'POST', url: '/api/v1/imports/upload', headers: { ...headers, ...me.auth }, payload });
+    assert.equal(upload.statusCode, 201, upload.body);
+    await processImport(t.app.deps, t.app.deps.logger, (upload.json() as { import_id: string }).import_id);
+    const { rows } = await t.db.query<{ gear_id: string; distance_meters: number }>('SELECT gear_id, distance_meters FROM run_records WHERE user_id = $1', [me.id]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.gear_id, shoe.id);
+    assert.equal((await myGear(me))[0]!.total_distance_meters, rows[0]!.distance_meters);
   });
 
   it('never counts a run on someone else’s gear', async () => {
