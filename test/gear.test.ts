@@ -235,6 +235,10 @@ describe('gear', () => {
     // Retiring again keeps the first date.
     assert.equal((await call('PATCH', `/gear/${shoe.id}`, me, { is_retired: true, model_name: 'Torin 7' })).json().retired_at, body.retired_at);
     assert.equal((await runOnGear(me, {}, 60)).gear_id, null, 'no primary gear any more');
+    // Named explicitly (an old run recorded late), retired gear still takes the run.
+    const late = await runOnGear(me, { gear_id: shoe.id }, 30);
+    assert.equal(late.gear_id, shoe.id);
+    assert.equal((await myGear(me))[0]!.total_distance_meters, run.distance_meters + late.distance_meters);
     // Retired gear cannot be primary.
     const refused = await call('PATCH', `/gear/${shoe.id}`, me, { is_primary: true });
     assert.equal(refused.statusCode, 409);
