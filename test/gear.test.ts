@@ -252,7 +252,7 @@ describe('gear', () => {
     assert.equal((await call('PATCH', `/gear/${shoe.id}`, me, { max_distance_meters: null })).json().max_distance_meters, null);
   });
 
-  it('shows another user’s gear without their Strava runs; the owner sees all of it', async () => {
+  it('shows another user’s gear (list and profile) without their Strava runs; the owner sees all of it', async () => {
     const [owner, viewer] = [await user(), await user()];
     const shoe = await addGear(owner, { brand: 'Salomon', model_name: 'Speedcross', is_primary: true });
     const appRun = await runOnGear(owner);
@@ -267,6 +267,17 @@ describe('gear', () => {
     const total = appRun.distance_meters + 7000;
     assert.equal((await myGear(owner))[0]!.total_distance_meters, total);
     assert.equal((await call('GET', `/users/${owner.id}/gear`, owner)).json()[0].total_distance_meters, total);
+
+    // The app's profile screen shows gear from the public profile: primary_gear and gear_items, the same numbers.
+    const profile = await call('GET', `/users/${owner.id}/profile`, viewer);
+    assert.equal(profile.statusCode, 200, profile.body);
+    const { primary_gear, gear_items } = profile.json() as { primary_gear: Record<string, unknown>; gear_items: Record<string, unknown>[] };
+    assertGearItem(primary_gear);
+    assert.deepEqual(gear_items, [primary_gear]);
+    assert.deepEqual(primary_gear, item);
+    assert.equal((await call('GET', `/users/${owner.id}/profile`, owner)).json().primary_gear.total_distance_meters, total);
+    const none = (await call('GET', `/users/${viewer.id}/profile`, owner)).json();
+    assert.deepEqual([none.primary_gear, none.gear_items], [null, []]);
 
     assert.deepEqual((await call('GET', `/users/${viewer.id}/gear`, owner)).json(), []);
     assert.equal((await call('GET', `/users/${randomUUID()}/gear`, viewer)).statusCode, 404);

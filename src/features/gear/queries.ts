@@ -9,21 +9,32 @@ export interface GearRow {
   image_url: string | null;
   is_primary: boolean;
   max_distance_meters: number | null;
-  retired_at: Date | null;
-  created_at: Date;
+  /** a Date from the driver, ISO text from gearJson */
+  retired_at: Date | string | null;
+  created_at: Date | string;
   total_distance_meters: number;
 }
 
-/** `$2`: whether runs imported from Strava count (only for their owner, DECISIONS "Privacy"). */
+/** A gear's mileage; `withStrava` (SQL): whether runs imported from Strava count (only for their owner, DECISIONS "Privacy"). */
+const mileage = (withStrava: string) =>
+  `coalesce((SELECT sum(r.distance_meters) FROM run_records r WHERE r.gear_id = g.id AND (${withStrava} OR r.source <> 'strava')), 0)`;
 const GEAR_COLUMNS = `g.id, g.brand, g.model_name, g.image_url, g.is_primary, g.max_distance_meters, g.retired_at, g.created_at,
-  coalesce((SELECT sum(r.distance_meters) FROM run_records r WHERE r.gear_id = g.id AND ($2 OR r.source <> 'strava')), 0)
-    AS total_distance_meters`;
+  ${mileage('$2')} AS total_distance_meters`;
+/** The primary first, retired last, then in the order it was added. */
+const GEAR_ORDER = 'g.is_primary DESC, g.retired_at IS NOT NULL, g.created_at, g.id';
 
-/** The user's gear: the primary first, retired last, then in the order it was added. */
+/** The gear of `userId` (SQL) as one JSON array of GearRow, for a query that shows it with other things (a profile). */
+export const gearJson = (userId: string, withStrava: string) =>
+  `(SELECT coalesce(json_agg(json_build_object(
+      'id', g.id, 'brand', g.brand, 'model_name', g.model_name, 'image_url', g.image_url, 'is_primary', g.is_primary,
+      'max_distance_meters', g.max_distance_meters, 'retired_at', g.retired_at, 'created_at', g.created_at,
+      'total_distance_meters', ${mileage(withStrava)}) ORDER BY ${GEAR_ORDER}), '[]')
+      FROM user_gear g WHERE g.user_id = ${userId})`;
+
+/** The user's gear, in GEAR_ORDER. */
 export async function listGear(db: Queryable, userId: string, withStrava: boolean): Promise<GearRow[]> {
   const { rows } = await db.query<GearRow>(
-    `SELECT ${GEAR_COLUMNS} FROM user_gear g WHERE g.user_id = $1
-      ORDER BY g.is_primary DESC, g.retired_at IS NOT NULL, g.created_at, g.id`,
+    `SELECT ${GEAR_COLUMNS} FROM user_gear g WHERE g.user_id = $1 ORDER BY ${GEAR_ORDER}`,
     [userId, withStrava],
   );
   return rows;

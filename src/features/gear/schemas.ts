@@ -3,7 +3,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
 
-export { UserId } from '../users/schemas.js';
 
 /** The brands the app offers (its GearManageScreen list, with the old server's "other"). */
 export const GEAR_BRANDS = [
@@ -23,6 +22,9 @@ const ModelName = Text(100, 'The model, e.g. "Pegasus 41"');
 const ImageUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'A URL returned by POST /uploads/image' });
 const MaxDistance = Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'Target distance in metres (a shoe’s expected life)' });
 const IsRetired = Type.Boolean({ description: 'Retired gear keeps its mileage, is never primary and is not used for new runs' });
+
+// Not users/schemas.ts's: that file shows gear in the public profile and imports this one.
+export const UserId = Type.Object({ user_id: Type.String({ format: 'uuid' }) });
 
 export const GearParams = Type.Object({ gear_id: Type.String({ format: 'uuid' }) });
 export type GearParams = Static<typeof GearParams>;

@@ -28,8 +28,8 @@ export function toGearItem(row: q.GearRow): GearItem {
     total_distance_meters: row.total_distance_meters,
     max_distance_meters: row.max_distance_meters,
     is_retired: row.retired_at !== null,
-    retired_at: row.retired_at?.toISOString() ?? null,
-    created_at: row.created_at.toISOString(),
+    retired_at: row.retired_at === null ? null : new Date(row.retired_at).toISOString(),
+    created_at: new Date(row.created_at).toISOString(),
   };
 }
 
