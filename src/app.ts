@@ -46,6 +46,7 @@ import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/c
 import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
 import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
+import { gearRoutes } from './features/gear/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -137,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       await api.register(challengesRoutes, { prefix: '/challenges' });
       await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
+      await api.register(gearRoutes);
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -243,6 +243,15 @@ describe('exports', () => {
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/live-group-runs/${liveJoined}/start`, headers: other.auth })).statusCode, 200);
       assert.equal(await recordPosition(t.app.deps, liveJoined, owner.id, 37.5601, 126.9701), 'recorded');
       assert.equal(await recordPosition(t.app.deps, liveJoined, other.id, 37.5702, 126.9802), 'recorded');
+      // Gear: the owner's, with the app run on it, and the other user's, which is theirs.
+      const addGear = async (who: TestUser, model_name: string) => {
+        const r = await t.app.inject({ method: 'POST', url: '/api/v1/gear', headers: who.auth, payload: { brand: 'Nike', model_name, is_primary: true } });
+        assert.equal(r.statusCode, 201, r.body);
+        return (r.json() as { id: string }).id;
+      };
+      const ownerGear = await addGear(owner, 'Owner shoe');
+      await addGear(other, 'Other shoe');
+      await t.db.query('UPDATE run_records SET gear_id = $1 WHERE id = $2', [ownerGear, appRunId]);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -264,6 +273,11 @@ describe('exports', () => {
       assert.equal(runs[0]!.route.coordinates.length, RAW.length);
       assert.deepEqual(runs[1]!.route.coordinates, IMPORTED_ROUTE);
       assert.equal(runs[1]!.source, 'gpx_upload');
+      assert.deepEqual(runs.map((r) => (r as { gear_id?: string | null }).gear_id), [ownerGear, null]);
+      assert.deepEqual(
+        json('gear.json').map((g: { id: string; model_name: string; is_primary: boolean; total_distance_meters: number }) => [g.id, g.model_name, g.is_primary, g.total_distance_meters]),
+        [[ownerGear, 'Owner shoe', true, 500]],
+      );
       assert.deepEqual(json('courses.json').map((c: { title: string; route: { type: string } }) => [c.title, c.route.type]), [['Owner <&> course', 'LineString']]);
       assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
       assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);

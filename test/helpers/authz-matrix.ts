@@ -333,6 +333,13 @@ export const ROUTES: Record<string, RouteEntry> = {
           check: absent('ranking'),
         });
       }),
+      mine("my own run counted on the owner's gear", [422], {
+        body: completionOf(sample(), { gear_id: w.owner.gear.primary }),
+        prepare: async (caller: TestUser) => {
+          const res = await send(w.app, caller, { method: 'POST', url: '/api/v1/runs/sessions', body: { started_at: new Date(Date.now() - 900_000).toISOString() } });
+          return { session_id: (res.json() as { session_id: string }).session_id };
+        },
+      }),
     ],
   },
   'POST /api/v1/runs/sessions/{session_id}/recover': {
@@ -821,6 +828,40 @@ export const ROUTES: Record<string, RouteEntry> = {
   },
   'DELETE /api/v1/imports/{import_id}': { class: 'owner-only', probes: (w) => [hidden("the owner's import", { import_id: w.owner.importId })] },
   'GET /api/v1/imports': { class: 'own-read', probes: () => [read('my imports', { query: { per_page: 100 } })] },
+
+  // ---- gear: anyone's list is shared (without their Strava runs' distance); changes are the owner's alone
+  'GET /api/v1/gear/brands': { class: 'shared-read', probes: () => [read('the brands')] },
+  'GET /api/v1/gear': { class: 'own-read', probes: () => [read('my gear')] },
+  'POST /api/v1/gear': {
+    class: 'self',
+    probes: (w) => [
+      mine('primary gear of my own', [201], { body: { brand: 'Nike', model_name: `Mine ${randomUUID().slice(0, 8)}`, is_primary: true } }),
+      { label: "gear showing the owner's avatar file", body: { brand: 'Nike', model_name: 'x', image_url: w.owner.avatarUrl }, expect: [422], effect: 'none' },
+    ],
+  },
+  'PATCH /api/v1/gear/{gear_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's primary gear", { gear_id: w.owner.gear.primary }, { body: { model_name: 'pwned', is_primary: false, is_retired: true } }),
+      hidden("the owner's retired gear, made primary", { gear_id: w.owner.gear.retired }, { body: { is_retired: false, is_primary: true } }),
+    ],
+  },
+  'DELETE /api/v1/gear/{gear_id}': {
+    class: 'owner-only',
+    probes: (w) => [hidden("the owner's primary gear", { gear_id: w.owner.gear.primary }), hidden("the owner's retired gear", { gear_id: w.owner.gear.retired })],
+  },
+  'GET /api/v1/users/{user_id}/gear': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the owner's gear, without their Strava run's distance", {
+        params: { user_id: w.owner.user.id },
+        check: (body) => {
+          const primary = (body as { id: string; total_distance_meters: number }[]).find((g) => g.id === w.owner.gear.primary);
+          return primary?.total_distance_meters === w.owner.gear.othersSee ? undefined : `the primary gear should show ${w.owner.gear.othersSee} m`;
+        },
+      }),
+    ],
+  },
 
   // ---- Strava (its servers are unreachable here: nothing that needs them can succeed)
   'GET /api/v1/strava/auth-url': { class: 'own-read', probes: () => [read('a state of my own')] },

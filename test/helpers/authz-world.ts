@@ -112,6 +112,11 @@ export interface Owner {
   goalChallenges: { open: string; ended: string };
   /** the owner's live group runs: waiting on the public course (the friend joined), and on the private course */
   liveRuns: { open: string; onPrivate: string };
+  /**
+   * the owner's gear: the primary one (the app run, the imported run and the Strava run are on it) and a retired one;
+   * `othersSee` is the primary gear's mileage as others see it (without the Strava run)
+   */
+  gear: { primary: string; retired: string; othersSee: number };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -346,6 +351,15 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   const liveRuns = { open: await liveRun(publicCourse), onPrivate: await liveRun(privateCourse) };
   await ok(app, friend, { method: 'POST', url: `/api/v1/live-group-runs/${liveRuns.open}/join` }, 200);
 
+  // Gear: a primary one, with a run of each kind on it, and a retired one.
+  const addGear = async (body: object) => (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/gear', body }, 201)).id;
+  const primaryGear = await addGear({ brand: 'Nike', model_name: 'Authz Pegasus', is_primary: true });
+  const retiredGear = await addGear({ brand: '기타', model_name: 'Authz old', is_retired: true });
+  const gearRuns = [free.run, importRows[0]!.run_record_id, strava];
+  await db.query('UPDATE run_records SET gear_id = $1 WHERE id = ANY($2::uuid[])', [primaryGear, gearRuns]);
+  const { rows: [seen] } = await db.query<{ m: number }>('SELECT sum(distance_meters)::int AS m FROM run_records WHERE id = ANY($1::uuid[])', [gearRuns.slice(0, 2)]);
+  const gear = { primary: primaryGear, retired: retiredGear, othersSee: seen!.m };
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -383,9 +397,9 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
-    ownIds: [...secrets, ...Object.values(runs), active],
+    ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
   };
 }
 

@@ -4,6 +4,7 @@
 import { Readable, Transform } from 'node:stream';
 import { ZipFile } from 'yazl';
 import type { Queryable } from '../../infra/db/database.js';
+import { listGear } from '../gear/queries.js';
 import { gpxFileName, loadRunGpx } from './gpx.js';
 import * as q from './queries.js';
 
@@ -19,7 +20,7 @@ export interface Archive {
 }
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
-  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, imports, runs] = await Promise.all([
+  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, imports, gear, runs] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
@@ -32,6 +33,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.challengesData(db, userId),
     q.liveGroupRunsData(db, userId),
     q.importsData(db, userId),
+    listGear(db, userId, true),
     q.runRefs(db, userId),
   ]);
 
@@ -65,6 +67,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(challenges), 'challenges.json');
   zip.addBuffer(pretty(liveGroupRuns), 'live_group_runs.json');
   zip.addBuffer(pretty(imports), 'imports.json');
+  zip.addBuffer(pretty(gear), 'gear.json');
   for (const run of runs) {
     lazy(`gpx/${gpxFileName(run)}`, async function* () {
       const [full] = await q.runsByIds(db, userId, [run.id]);

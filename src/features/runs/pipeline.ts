@@ -16,6 +16,7 @@ import { currentStreakDays } from '../stats/service.js';
 import { applyRunToEvents } from '../events/progress.js';
 import { applyRunToCrews } from '../crews/runs.js';
 import { applyRunToChallenges } from '../challenges/service.js';
+import { primaryGearFor } from '../gear/queries.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
@@ -30,6 +31,8 @@ export interface FinishRunInput {
   /** the course the runner chose when starting, if any */
   chosenCourseId: string | null;
   source: q.RunSource;
+  /** the runner's gear the run is counted on, already checked to be theirs; undefined: their primary gear, if any */
+  gearId?: string | null;
   /** the record's own values, integers already rounded */
   values: q.RunRecordValues;
   /** the route to store as [lng, lat]; fewer than 2 usable positions store no route */
@@ -107,6 +110,7 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
     userId: input.userId,
     sessionId: input.sessionId,
     source: input.source,
+    gearId: input.gearId === undefined ? await primaryGearFor(tx, input.userId) : input.gearId,
     values: input.values,
     routeWkb: routeWkb(input.route),
     implausibleReasons: plausibility.reasons,

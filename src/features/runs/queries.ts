@@ -194,6 +194,8 @@ export async function insertRunRecord(
     userId: string;
     sessionId: string;
     source: RunSource;
+    /** the runner's own gear, or null */
+    gearId: string | null;
     values: RunRecordValues;
     /** WKB of the route, or null */
     routeWkb: Buffer | null;
@@ -205,9 +207,9 @@ export async function insertRunRecord(
     `INSERT INTO run_records (user_id, session_id, source, distance_meters, duration_seconds, total_elapsed_seconds,
        avg_pace_seconds_per_km, best_pace_seconds_per_km, avg_speed_ms, max_speed_ms, calories, elevation_gain_meters,
        elevation_loss_meters, elevation_profile, splits, pause_intervals, filter_config, started_at, finished_at,
-       external_import_id, route_geometry, is_plausible, implausible_reasons)
+       external_import_id, route_geometry, is_plausible, implausible_reasons, gear_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-             ST_GeogFromWKB($21), cardinality($22::text[]) = 0, $22::text[])
+             ST_GeogFromWKB($21), cardinality($22::text[]) = 0, $22::text[], $23)
      RETURNING id`,
     [
       run.userId,
@@ -232,6 +234,7 @@ export async function insertRunRecord(
       v.external_import_id ?? null,
       run.routeWkb,
       run.implausibleReasons,
+      run.gearId,
     ],
   );
   return rows[0]!.id;

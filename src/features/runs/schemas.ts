@@ -179,6 +179,9 @@ export const CompleteBody = Type.Object({
   ),
   total_chunks: IntLike(0, MAX_CHUNK_SEQUENCE, { default: 0 }),
   uploaded_chunk_sequences: Type.Array(Type.Number(), { default: [], maxItems: MAX_CHUNK_SEQUENCE }),
+  gear_id: Type.Optional(
+    Nullable(Type.String({ format: 'uuid', description: 'The caller’s gear the run is counted on; absent: their primary gear; null: none' })),
+  ),
 });
 export type CompleteBody = Static<typeof CompleteBody>;
 

@@ -10,6 +10,7 @@ import { haversineMeters, type LngLat, type TrackPoint } from '../matching/geo.j
 import { rebuildUserRanking, type RankedRunResult } from '../rankings/service.js';
 import { recomputeOccupation } from '../crews/occupation.js';
 import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
+import { isOwnGear } from '../gear/queries.js';
 import { runnerLevel } from '../users/runner-level.js';
 import { finishRun } from './pipeline.js';
 import * as q from './queries.js';
@@ -222,6 +223,8 @@ export async function completeRun(deps: Deps, userId: string, sessionId: string,
     const { session, stored } = await sessionToFinish(tx, sessionId, userId, 'completed');
     if (stored) return completedAnswer(stored as StoredCompletion);
     const finishedAt = finishedAfterStart(instant(body.finished_at), session);
+    // Someone else's gear is refused like an unknown one: the run is never counted on it.
+    if (body.gear_id && !(await isOwnGear(tx, userId, body.gear_id))) throw invalid(['gear_id'], 'must be one of your gear');
     const route = bodyRoute(body.route_geometry.coordinates);
     const chunks = await q.loadChunks(tx, sessionId);
     const missing = missingSequences(int(body.total_chunks), chunks.map((c) => c.sequence));
@@ -236,6 +239,7 @@ export async function completeRun(deps: Deps, userId: string, sessionId: string,
       sessionId,
       chosenCourseId: session.course_id,
       source: 'app',
+      gearId: body.gear_id,
       route: route.length >= 2 ? route : fromChunks.map((p) => [p.lng, p.lat] as const),
       track: useChunks ? fromChunks : timedRoute(route, startMs, duration > 0 ? duration * 1000 : finishedAt.getTime() - startMs),
       values: {

@@ -1,5 +1,6 @@
 // SQL of the users feature.
 import type { Queryable } from '../../infra/db/database.js';
+import { gearJson, type GearRow } from '../gear/queries.js';
 
 export interface UserRow {
   [key: string]: unknown;
@@ -91,6 +92,7 @@ export interface PublicProfileRow {
   is_following: boolean;
   courses: { id: string; title: string; distance_meters: number; thumbnail_url: string | null; total_runs: number; like_count: number }[];
   top_rankings: { course_id: string; course_title: string; rank: number; best_duration_seconds: number }[];
+  gear: GearRow[];
 }
 
 /**
@@ -134,7 +136,9 @@ export async function findPublicProfile(db: Queryable, userId: string, viewerId:
                        FROM rankings r JOIN courses c ON c.id = r.course_id AND c.is_public
                       WHERE r.user_id = u.id
                       ORDER BY rank, r.best_duration_seconds, r.course_id
-                      LIMIT 5) r) AS top_rankings
+                      LIMIT 5) r) AS top_rankings,
+            -- Others see the gear without the distance of the user's Strava runs.
+            ${gearJson('u.id', 'u.id = $2')} AS gear
        FROM users u
        -- Strava's terms: data from Strava is shown only to the user it belongs to, totals included.
        CROSS JOIN LATERAL (SELECT coalesce(sum(distance_meters), 0) AS distance, count(*) AS runs

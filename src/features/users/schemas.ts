@@ -1,6 +1,7 @@
 // Request and response schemas of the users routes (API.md §3, DECISIONS M5/M6).
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { GearItem } from '../gear/schemas.js';
 import { MAX_RUNNER_LEVEL } from './runner-level.js';
 
 const NICKNAME_CHAR = String.raw`[\p{L}\p{M}\p{N}_.\-]`;
@@ -126,5 +127,7 @@ export const PublicProfile = Type.Object({
     }),
     { description: "Up to 5 of the user's best ranks on public courses" },
   ),
+  primary_gear: Type.Optional(Nullable(GearItem)),
+  gear_items: Type.Optional(Type.Array(GearItem, { description: 'All the user’s gear, as GET /users/{user_id}/gear lists it' })),
 });
 export type PublicProfile = Static<typeof PublicProfile>;

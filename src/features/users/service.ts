@@ -8,6 +8,7 @@ import { revokeAppleAuthorization } from '../auth/service.js';
 import { forgetUser } from '../auth/known-users.js';
 import { departAllCrews } from '../crews/membership.js';
 import { releaseImages } from '../crews/service.js';
+import { toGearItem } from '../gear/service.js';
 import * as q from './queries.js';
 import { runnerLevel } from './runner-level.js';
 import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
@@ -120,12 +121,16 @@ export function getSocialCounts(db: Queryable, userId: string): Promise<SocialCo
 export async function getPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfile> {
   const row = await q.findPublicProfile(db, userId, viewerId);
   if (!row) throw notFound('User');
-  const { activity_region, ...rest } = row;
+  const { activity_region, gear, ...rest } = row;
+  const gearItems = gear.map(toGearItem);
   return {
     ...rest,
     ...withoutNulls({ activity_region }),
     runner_level: runnerLevel(row.total_distance_meters),
     created_at: row.created_at.toISOString(),
+    // The app's profile screen features the primary gear and lists the others from gear_items.
+    primary_gear: gearItems.find((g) => g.is_primary) ?? null,
+    gear_items: gearItems,
   };
 }
 
