@@ -112,6 +112,8 @@ export interface Owner {
   goalChallenges: { open: string; ended: string };
   /** the owner's live group runs: waiting on the public course (the friend joined), and on the private course */
   liveRuns: { open: string; onPrivate: string };
+  /** the owner's community post and their comment on it, and the same on the hidden crew's board */
+  community: { post: string; comment: string; crewPost: string; crewComment: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -343,6 +345,21 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   const liveRuns = { open: await liveRun(publicCourse), onPrivate: await liveRun(privateCourse) };
   await ok(app, friend, { method: 'POST', url: `/api/v1/live-group-runs/${liveRuns.open}/join` }, 200);
 
+  // Community posts: one on the general board with an image, one on the hidden crew's board; a comment on each.
+  const communityPost = async (body: object) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/community/posts', body: { post_type: 'general', ...body } }, 201)).id;
+  const communityComment = async (postId: string, content: string) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/community/posts/${postId}/comments`, body: { content } }, 201)).id;
+  const hiddenBoardText = `Hidden board ${tag}`;
+  const postId = await communityPost({ content: 'Authz post', image_urls: [logoUrl] });
+  const crewPostId = await communityPost({ content: hiddenBoardText, crew_id: crews.hidden });
+  const community = {
+    post: postId,
+    comment: await communityComment(postId, 'my own comment'),
+    crewPost: crewPostId,
+    crewComment: await communityComment(crewPostId, `${hiddenBoardText} comment`),
+  };
+
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
   await buildUserExport(app.deps, app.deps.logger, exportId);
@@ -374,13 +391,13 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, community, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active],
   };
