@@ -165,9 +165,12 @@ describe('community', () => {
       assert.deepEqual(order.slice(0, 5), [...mine].reverse());
       const first = (await call('GET', '/community/posts?page=0&per_page=2', me)).json() as { data: Post[] };
       await post(await user(), { content: 'meanwhile' });
-      const second = (await call('GET', `/community/posts?page=1&per_page=2&before=${first.data[0]!.id}`, me)).json() as { data: Post[]; total_count: number };
-      assert.deepEqual(second.data.map((p) => p.id), order.slice(3, 5));
-      assert.equal(second.total_count, all.total_count - 1);
+      const before = encodeURIComponent(first.data[0]!.created_at as string);
+      const second = (await call('GET', `/community/posts?page=1&per_page=2&before=${before}`, me)).json() as { data: Post[]; total_count: number };
+      assert.deepEqual(second.data.map((p) => p.id), order.slice(2, 4));
+      assert.equal(second.total_count, all.total_count);
+      const shifted = (await call('GET', '/community/posts?page=1&per_page=2', me)).json() as { data: Post[] };
+      assert.deepEqual(shifted.data.map((p) => p.id), order.slice(1, 3), 'without `before` the new post shifts the pages');
       assert.equal((await call('GET', '/community/posts?per_page=101', me)).statusCode, 422);
     });
   });
@@ -193,6 +196,9 @@ describe('community', () => {
       assert.equal(refused.statusCode, 403);
       assert.equal((await call('DELETE', `/community/posts/${p.id}`, other)).statusCode, 403);
       assert.equal(((await call('GET', `/community/posts/${p.id}`, other)).json() as Post).content, 'new text');
+
+      const cleared = (await call('PATCH', `/community/posts/${p.id}`, author, { title: null, image_url: null })).json() as Post;
+      assert.deepEqual([cleared.title, cleared.image_url, cleared.image_urls, cleared.content], [null, null, null, 'new text']);
 
       assert.equal((await call('DELETE', `/community/posts/${p.id}`, author)).statusCode, 204);
       assert.equal((await call('GET', `/community/posts/${p.id}`, author)).statusCode, 404);
@@ -245,8 +251,23 @@ describe('community', () => {
       const openBoard = (await call('GET', `/community/posts?crew_id=${open}&per_page=20`, outsider)).json() as { data: Post[] };
       assert.deepEqual(openBoard.data.map((p) => p.id), [onOpen.id]);
 
-      // The crew's owner moderates its board, as the app and the old server let them.
+      // The crew's owner moderates its board, as the app and the old server let them; a member does not.
+      const c = await comment(outsider, onOpen.id);
+      assert.equal((await call('DELETE', `/community/posts/${onOpen.id}/comments/${c.id}`, member)).statusCode, 403);
+      assert.equal((await call('DELETE', `/community/posts/${onOpen.id}/comments/${c.id}`, owner)).statusCode, 204);
+      const byOwner = await post(owner, { crew_id: open });
+      assert.equal((await call('DELETE', `/community/posts/${byOwner.id}`, member)).statusCode, 403);
       assert.equal((await call('DELETE', `/community/posts/${onOpen.id}`, owner)).statusCode, 204);
+    });
+
+    it('names the author’s primary crew only to those who may see that crew', async () => {
+      const [author, member, outsider] = [await user(), await user(), await user()];
+      const hidden = await crew(author, { is_public: false });
+      await t.db.query("INSERT INTO crew_members (crew_id, user_id) VALUES ($1, $2)", [hidden, member.id]);
+      const p = await post(author);
+      const { rows } = await t.db.query<{ name: string }>('SELECT name FROM crews WHERE id = $1', [hidden]);
+      assert.equal(((await call('GET', `/community/posts/${p.id}`, member)).json() as Post).author.crew_name, rows[0]!.name);
+      assert.equal(((await call('GET', `/community/posts/${p.id}`, outsider)).json() as Post).author.crew_name, null);
     });
 
     it('takes a course only the caller can see, and stops naming it when it becomes private', async () => {

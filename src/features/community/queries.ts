@@ -57,7 +57,7 @@ export async function findVisiblePost(db: Queryable, viewerId: string, postId: s
 export interface PostFilter {
   postType?: string;
   crewId?: string;
-  /** only posts older than this one (the order's keys), for pages that stay put while others post */
+  /** only posts created at or before this time, for pages that stay put while others post */
   before?: string;
   limit: number;
   offset: number;
@@ -69,7 +69,8 @@ export async function listPosts(db: Queryable, viewerId: string, f: PostFilter) 
     VISIBLE,
     '($2::text IS NULL OR p.post_type = $2)',
     '($3::uuid IS NULL OR p.crew_id = $3)',
-    `($4::uuid IS NULL OR (p.created_at, p.id) < (SELECT b.created_at, b.id FROM community_posts b WHERE b.id = $4))`,
+    // Times are given to the millisecond, stored to the microsecond: the whole millisecond is "at".
+    "($4::timestamptz IS NULL OR p.created_at < $4::timestamptz + interval '1 millisecond')",
   ].join(' AND ');
   const params = [viewerId, f.postType ?? null, f.crewId ?? null, f.before ?? null];
   const [count, page] = await Promise.all([

@@ -26,7 +26,7 @@ export const communityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Posts of the general board and of crews the caller may read (public crews, and crews they are a member of). ' +
           'crew_id gives that crew’s board (404 when the crew is hidden from the caller). Pages are 0-based; with `before` ' +
-          '(the id of the first post of the first page) later pages do not shift while others post.',
+          '(the created_at of the first post of the first page) later pages do not shift while others post.',
         querystring: PostListQuery,
         response: { 200: CommunityPostList, 404: ErrorRef, 422: ErrorRef },
       },

@@ -21,12 +21,10 @@ export const PostListQuery = Type.Object({
   per_page: perPage,
   post_type: Type.Optional(PostType),
   crew_id: Type.Optional(Type.String({ format: 'uuid', description: "The crew's board (404 when the crew is hidden from the caller)" })),
-  before: Type.Optional(
-    Type.String({
-      format: 'uuid',
-      description: 'Pages counted from this post (exclusive): the pages stay the same while others post. The first page\'s first id.',
-    }),
-  ),
+  before: Type.Optional(Type.String({
+    format: 'date-time',
+    description: 'Only posts created at or before this time (the created_at of the first post of the first page): later pages do not shift while others post',
+  })),
 });
 export type PostListQuery = Static<typeof PostListQuery>;
 

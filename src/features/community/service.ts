@@ -79,7 +79,7 @@ export async function list(db: Queryable, userId: string, query: PostListQuery):
   const result = await q.listPosts(db, userId, {
     postType: query.post_type,
     crewId,
-    before: query.before?.toLowerCase(),
+    before: query.before,
     limit: query.per_page,
     offset: query.page * query.per_page,
   });
