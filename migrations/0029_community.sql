@@ -27,6 +27,8 @@ CREATE INDEX idx_community_posts_crew ON community_posts (crew_id, created_at DE
 CREATE INDEX idx_community_posts_user ON community_posts (user_id);
 CREATE INDEX idx_community_posts_event ON community_posts (event_id) WHERE event_id IS NOT NULL;
 CREATE INDEX idx_community_posts_course ON community_posts (course_id) WHERE course_id IS NOT NULL;
+-- Whether any post still shows an image, before its file is deleted.
+CREATE INDEX idx_community_posts_images ON community_posts USING gin (image_urls);
 CREATE INDEX idx_community_posts_removed_by ON community_posts (removed_by) WHERE removed_by IS NOT NULL;
 
 CREATE TABLE community_comments (

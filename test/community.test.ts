@@ -206,6 +206,21 @@ describe('community', () => {
       assert.equal((await call('PATCH', `/community/posts/${p.id}`, author, { content: 'x' })).statusCode, 404);
     });
 
+    it('deletes the image files a deleted or edited post no longer shows, unless a crew or another post shows them', async () => {
+      const me = await user();
+      const [a, b, c] = [await upload(me), await upload(me), await upload(me)];
+      const stored = async (url: string) => t.app.deps.storage.get(t.app.deps.storage.keyOf(url)!).then(() => true, () => false);
+      await crew(me, { logo_url: a });
+      const other = await post(me, { image_urls: [c] });
+      const p = await post(me, { image_urls: [a, b, c] });
+      assert.equal((await call('PATCH', `/community/posts/${p.id}`, me, { image_urls: [a, c] })).statusCode, 200);
+      assert.deepEqual([await stored(a), await stored(b), await stored(c)], [true, false, true]);
+      assert.equal((await call('DELETE', `/community/posts/${p.id}`, me)).statusCode, 204);
+      assert.deepEqual([await stored(a), await stored(c)], [true, true], 'the crew’s logo and the other post’s image stay');
+      assert.equal((await call('DELETE', `/community/posts/${other.id}`, me)).statusCode, 204);
+      assert.equal(await stored(c), false);
+    });
+
     it('lets a comment’s author delete it, and not someone else (the post’s author neither)', async () => {
       const [author, commenter, other] = [await user(), await user(), await user()];
       const p = await post(author);

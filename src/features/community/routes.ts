@@ -80,7 +80,7 @@ export const communityRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: CommunityPostItem, 403: ErrorRef, 404: ErrorRef, 422: ErrorRef },
       },
     },
-    (request) => service.update(deps, request.userId, request.params.post_id, request.body),
+    (request) => service.update(deps, request.log, request.userId, request.params.post_id, request.body),
   );
 
   app.delete(
@@ -89,13 +89,13 @@ export const communityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'Delete a post (its author, or the owner and admins of its crew)',
-        description: 'Its comments, likes and reports go with it. 403 for anyone else.',
+        description: 'Its comments, likes and reports go with it, and its image files unless a crew or another post shows them. 403 for anyone else.',
         params: PostId,
         response: { 204: NoContent('Deleted'), 403: ErrorRef, 404: ErrorRef, 422: ErrorRef },
       },
     },
     async (request, reply) => {
-      await service.remove(db, request.userId, request.params.post_id);
+      await service.remove(deps, request.log, request.userId, request.params.post_id);
       return reply.status(204).send(null);
     },
   );

@@ -3,12 +3,14 @@
 // a course the caller can see. Authors edit their posts; authors and the crew's owner and admins delete posts and
 // comments (as the old server and the app say). The author hears of others' comments by push. Links in the text
 // are text: the server never fetches anything a post names.
+import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, forbidden, notFound } from '../../infra/errors.js';
 import { requireVisible } from '../auth/authorize.js';
 import { findCourseAccess } from '../courses/queries.js';
 import { ADMIN_GRADE } from '../crews/permissions.js';
+import { releaseImages } from '../crews/service.js';
 import { enqueuePush } from '../notifications/push.js';
 import * as q from './queries.js';
 import type {
@@ -133,25 +135,30 @@ function editedImages(current: string[], body: UpdatePostBody): string[] | undef
   return current[0] === body.image_url ? current : [body.image_url, ...current.slice(1)];
 }
 
-export async function update(deps: Deps, userId: string, postId: string, body: UpdatePostBody): Promise<CommunityPostItem> {
-  await deps.db.transaction(async (tx) => {
+export async function update(deps: Deps, log: FastifyBaseLogger, userId: string, postId: string, body: UpdatePostBody): Promise<CommunityPostItem> {
+  const dropped = await deps.db.transaction(async (tx) => {
     const post = await q.lockVisiblePost(tx, userId, postId);
     if (!post) throw notFound('Post');
     if (post.user_id !== userId) throw forbidden('Only the author can edit this post');
     const images = editedImages(post.image_urls, body);
     if (images) checkImages(deps, images.filter((url) => !post.image_urls.includes(url)));
     await q.updatePost(tx, postId, { title: body.title, content: body.content, image_urls: images });
+    return images ? post.image_urls.filter((url) => !images.includes(url)) : [];
   });
+  // Files no crew or post shows any more go, after the commit (as crews do with logos).
+  await releaseImages(deps, log, dropped);
   return get(deps.db, userId, postId);
 }
 
-export async function remove(db: AppDeps['db'], userId: string, postId: string): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function remove(deps: Deps, log: FastifyBaseLogger, userId: string, postId: string): Promise<void> {
+  const images = await deps.db.transaction(async (tx) => {
     const post = await q.lockVisiblePost(tx, userId, postId);
     if (!post) throw notFound('Post');
     if (post.user_id !== userId && !isCrewManager(post.my_grade)) throw forbidden('Only the author or the crew’s owner and admins can delete this post');
     await q.deletePost(tx, postId);
+    return post.image_urls;
   });
+  await releaseImages(deps, log, images);
 }
 
 export async function toggleLike(db: AppDeps['db'], userId: string, postId: string): Promise<LikeState> {
