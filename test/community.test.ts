@@ -325,6 +325,17 @@ describe('community', () => {
       assert.equal((await call('POST', `/community/posts/${randomUUID()}/like`, fan)).statusCode, 404);
     });
 
+    it('keeps one like per user when the same user taps twice at once', async () => {
+      const [author, fan] = [await user(), await user()];
+      const p = await post(author);
+      const taps = await Promise.all([1, 2].map(() => call('POST', `/community/posts/${p.id}/like`, fan)));
+      assert.ok(taps.every((r) => r.statusCode === 200));
+      const { rowCount } = await t.db.query('SELECT 1 FROM community_post_likes WHERE post_id = $1', [p.id]);
+      const shown = (await call('GET', `/community/posts/${p.id}`, fan)).json() as Post;
+      assert.ok((rowCount ?? 0) <= 1);
+      assert.deepEqual([shown.like_count, shown.is_liked], [rowCount, rowCount === 1]);
+    });
+
     it('counts 10 concurrent likes and 10 concurrent comments exactly', async () => {
       const author = await user();
       const p = await post(author);
@@ -392,6 +403,13 @@ describe('community', () => {
       assert.equal(own.json().code, 'OWN_CONTENT');
       assert.equal((await call('POST', `/community/posts/${p.id}/report`, reporter, { reason: 'x'.repeat(501) })).statusCode, 422);
       assert.equal((await call('POST', `/community/posts/${randomUUID()}/report`, reporter, { reason: 'spam' })).statusCode, 404);
+
+      const c = await comment(author, p.id);
+      const twice = await Promise.all([1, 2].map(() => call('POST', `/community/posts/${p.id}/comments/${c.id}/report`, reporter, { reason: 'rude' })));
+      assert.deepEqual(twice.map((r) => r.statusCode), [204, 204]);
+      assert.equal((await t.db.query('SELECT 1 FROM community_comment_reports WHERE comment_id = $1', [c.id])).rowCount, 1);
+      assert.equal((await call('POST', `/community/posts/${p.id}/comments/${c.id}/report`, author, { reason: 'me' })).statusCode, 422);
+      assert.equal((await call('POST', `/community/posts/${p.id}/comments/${randomUUID()}/report`, reporter, { reason: 'x' })).statusCode, 404);
     });
 
     it('lets only administrators list reports and remove posts and comments', async () => {
