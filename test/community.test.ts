@@ -476,7 +476,9 @@ describe('community', () => {
 
   it('deleting an account removes its posts, comments, likes and reports, and nobody else’s', async () => {
     const [leaver, stayer] = [await user(), await user()];
-    const theirs = await post(leaver);
+    const [onlyTheirs, shared] = [await upload(leaver), await upload(leaver)];
+    const theirs = await post(leaver, { image_urls: [onlyTheirs, shared] });
+    await post(stayer, { image_urls: [shared] });
     const staying = await post(stayer);
     await comment(leaver, staying.id, 'bye');
     const kept = await comment(stayer, staying.id, 'stay');
@@ -493,5 +495,7 @@ describe('community', () => {
     assert.equal((await call('GET', `/community/posts/${theirs.id}`, stayer)).statusCode, 404);
     const left = (await call('GET', `/community/posts/${staying.id}`, stayer)).json() as Post;
     assert.deepEqual([left.like_count, left.comment_count, left.is_liked], [1, 1, true]);
+    const stored = async (url: string) => t.app.deps.storage.get(t.app.deps.storage.keyOf(url)!).then(() => true, () => false);
+    assert.deepEqual([await stored(onlyTheirs), await stored(shared)], [false, true], 'the image another post shows stays');
   });
 });

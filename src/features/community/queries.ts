@@ -309,3 +309,9 @@ export async function reportedComments(db: Queryable, adminId: string, limit: nu
   ]);
   return { total_count: count.rows[0]!.n, rows: page.rows };
 }
+
+/** The images the user's posts show (for their files to go with the account). */
+export async function imagesOfPostsBy(db: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ url: string }>('SELECT DISTINCT unnest(image_urls) AS url FROM community_posts WHERE user_id = $1', [userId]);
+  return rows.map((r) => r.url);
+}
