@@ -47,6 +47,7 @@ import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
 import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
 import { gearRoutes } from './features/gear/routes.js';
+import { communityModerationRoutes, communityRoutes } from './features/community/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -139,6 +140,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(challengesRoutes, { prefix: '/challenges' });
       await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
       await api.register(gearRoutes);
+      await api.register(communityRoutes, { prefix: '/community' });
+      await api.register(communityModerationRoutes, { prefix: '/admin/community' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -252,6 +252,16 @@ describe('exports', () => {
       const ownerGear = await addGear(owner, 'Owner shoe');
       await addGear(other, 'Other shoe');
       await t.db.query('UPDATE run_records SET gear_id = $1 WHERE id = $2', [ownerGear, appRunId]);
+      // Community: the owner's post with the other user's comment and like, the owner's comment, like and report of theirs.
+      const community = (who: TestUser, url: string, payload?: object) =>
+        t.app.inject({ method: 'POST', url: `/api/v1/community${url}`, headers: who.auth, ...(payload ? { payload } : {}) });
+      const ownerPost = (await community(owner, '/posts', { content: 'Owner <post>', post_type: 'question' })).json() as { id: string };
+      const otherPost = (await community(other, '/posts', { content: 'Other post', post_type: 'general' })).json() as { id: string };
+      assert.equal((await community(other, `/posts/${ownerPost.id}/comments`, { content: 'other on owner' })).statusCode, 201);
+      assert.equal((await community(other, `/posts/${ownerPost.id}/like`)).statusCode, 200);
+      const ownerComment = (await community(owner, `/posts/${otherPost.id}/comments`, { content: 'owner on other' })).json() as { id: string };
+      assert.equal((await community(owner, `/posts/${otherPost.id}/like`)).statusCode, 200);
+      assert.equal((await community(owner, `/posts/${otherPost.id}/report`, { reason: 'off topic' })).statusCode, 204);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -310,6 +320,12 @@ describe('exports', () => {
         [[liveHosted, true, 'waiting', []], [liveJoined, false, 'running', [[37.5601, 126.9701]]]].sort(),
         'the owner’s own positions, not the other participant’s',
       );
+
+      const board = json('community.json');
+      assert.deepEqual(board.posts.map((p: { id: string; content: string; post_type: string }) => [p.id, p.content, p.post_type]), [[ownerPost.id, 'Owner <post>', 'question']]);
+      assert.deepEqual(board.comments.map((c: { id: string; content: string }) => [c.id, c.content]), [[ownerComment.id, 'owner on other']], 'not the other user’s comment');
+      assert.deepEqual(board.likes.map((l: { post_id: string }) => l.post_id), [otherPost.id]);
+      assert.deepEqual(board.reports.posts.map((r: { post_id: string; reason: string }) => [r.post_id, r.reason]), [[otherPost.id, 'off topic']]);
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.
       for (const run of runs) assert.ok(files.has(run.gpx_file), run.gpx_file);

@@ -229,6 +229,7 @@ describe('push notifications with a service account', () => {
       group_run_invite: true,
       group_run_reminder: true,
       challenge_completed: true,
+      community_comment: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 

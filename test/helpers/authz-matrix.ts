@@ -806,6 +806,111 @@ export const ROUTES: Record<string, RouteEntry> = {
     ],
   },
 
+  // ---- community
+  'GET /api/v1/community/posts': {
+    class: 'shared-read',
+    probes: (w) => [
+      read('the community feed', { query: { page: 0, per_page: 100 } }),
+      read("the board of the owner's open crew", { query: { crew_id: w.owner.crews.open } }),
+      hidden("the board of the owner's hidden crew", {}, { query: { crew_id: w.owner.crews.hidden } }),
+    ],
+  },
+  'POST /api/v1/community/posts': {
+    class: 'self',
+    probes: (w) => [
+      mine('a post of my own', [201], { body: { content: 'attacker post', post_type: 'general' } }),
+      hidden("a post on the owner's hidden crew's board", {}, { body: { content: 'x', post_type: 'general', crew_id: w.owner.crews.hidden } }),
+      refused("a post on the owner's open crew's board, not being a member", {}, {
+        body: { content: 'x', post_type: 'general', crew_id: w.owner.crews.open },
+        expect: [403],
+        prepare: (caller) => sql(w, 'DELETE FROM crew_members WHERE crew_id = $1 AND user_id = $2', [w.owner.crews.open, caller.id]),
+      }),
+      ...privateCourses(w).map(([label, id]) => hidden(`a post about the owner's ${label}`, {}, { body: { content: 'x', post_type: 'general', course_id: id } })),
+      { label: "a post showing the owner's avatar file", body: { content: 'x', post_type: 'general', image_urls: [w.owner.avatarUrl] }, expect: [422], effect: 'none' },
+    ],
+  },
+  'GET /api/v1/community/posts/{post_id}': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the owner's post", { params: { post_id: w.owner.community.post } }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }),
+    ],
+  },
+  'PATCH /api/v1/community/posts/{post_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's post", { post_id: w.owner.community.post }, { body: { content: 'pwned' } }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }, { body: { content: 'pwned' } }),
+    ],
+  },
+  'DELETE /api/v1/community/posts/{post_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's post", { post_id: w.owner.community.post }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }),
+    ],
+  },
+  'POST /api/v1/community/posts/{post_id}/like': {
+    class: 'open',
+    probes: (w) => [
+      mine("like or unlike the owner's post", [200], { params: { post_id: w.owner.community.post } }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }),
+    ],
+  },
+  'GET /api/v1/community/posts/{post_id}/comments': {
+    class: 'shared-read',
+    probes: (w) => [
+      read("the comments of the owner's post", { params: { post_id: w.owner.community.post } }),
+      hidden("the comments of the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }),
+    ],
+  },
+  'POST /api/v1/community/posts/{post_id}/comments': {
+    class: 'open',
+    probes: (w) => [
+      mine("a comment on the owner's post", [201], { params: { post_id: w.owner.community.post }, body: { content: 'attacker comment' } }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }, { body: { content: 'x' } }),
+    ],
+  },
+  'DELETE /api/v1/community/posts/{post_id}/comments/{comment_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's comment", { post_id: w.owner.community.post, comment_id: w.owner.community.comment }),
+      hidden("the owner's comment on the hidden crew's board", { post_id: w.owner.community.crewPost, comment_id: w.owner.community.crewComment }),
+      hidden("the owner's hidden comment named under the owner's visible post", { post_id: w.owner.community.post, comment_id: w.owner.community.crewComment }),
+    ],
+  },
+  'POST /api/v1/community/posts/{post_id}/report': {
+    class: 'open',
+    probes: (w) => [
+      mine("report the owner's post", [204], { params: { post_id: w.owner.community.post }, body: { reason: 'spam' } }),
+      hidden("the owner's post on the hidden crew's board", { post_id: w.owner.community.crewPost }, { body: { reason: 'spam' } }),
+    ],
+  },
+  'POST /api/v1/community/posts/{post_id}/comments/{comment_id}/report': {
+    class: 'open',
+    probes: (w) => [
+      mine("report the owner's comment", [204], { params: { post_id: w.owner.community.post, comment_id: w.owner.community.comment }, body: { reason: 'rude' } }),
+      hidden("the owner's comment on the hidden crew's board", { post_id: w.owner.community.crewPost, comment_id: w.owner.community.crewComment }, { body: { reason: 'rude' } }),
+    ],
+  },
+  // Administrators only (users.is_admin): everyone else is refused and nothing changes.
+  'GET /api/v1/admin/community/reports/posts': {
+    class: 'owner-only',
+    probes: () => [{ label: 'reported posts, not an administrator', query: { per_page: 100 }, expect: [403], effect: 'none' }],
+  },
+  'GET /api/v1/admin/community/reports/comments': {
+    class: 'owner-only',
+    probes: () => [{ label: 'reported comments, not an administrator', query: { per_page: 100 }, expect: [403], effect: 'none' }],
+  },
+  'DELETE /api/v1/admin/community/posts/{post_id}': {
+    class: 'owner-only',
+    probes: (w) => [refused("remove the owner's post, not an administrator", { post_id: w.owner.community.post }, { expect: [403] })],
+  },
+  'DELETE /api/v1/admin/community/comments/{comment_id}': {
+    class: 'owner-only',
+    probes: (w) => [refused("remove the owner's comment, not an administrator", { comment_id: w.owner.community.comment }, { expect: [403] })],
+  },
+
   // ---- feed
   // As a follower of the owner, who is running on their private course and has runs that others may not see.
   'GET /api/v1/follows/friends-running': { class: 'shared-read', probes: (w) => [read('who I follow is running', { prepare: followOwner(w) })] },
@@ -1167,6 +1272,7 @@ export async function ownerIntact(w: World): Promise<string[]> {
     `/api/v1/crews/${owner.crews.hidden}`,
     `/api/v1/group-runs/${owner.groupRun}`,
     `/api/v1/live-group-runs/${owner.liveRuns.onPrivate}`,
+    `/api/v1/community/posts/${owner.community.crewPost}`,
   ];
   for (const url of reads) {
     const res = await send(app, owner.user, { method: 'GET', url });

@@ -117,6 +117,8 @@ export interface Owner {
    * `othersSee` is the primary gear's mileage as others see it (without the Strava run)
    */
   gear: { primary: string; retired: string; othersSee: number };
+  /** the owner's community post and their comment on it, and the same on the hidden crew's board */
+  community: { post: string; comment: string; crewPost: string; crewComment: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -359,6 +361,20 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   await db.query('UPDATE run_records SET gear_id = $1 WHERE id = ANY($2::uuid[])', [primaryGear, gearRuns]);
   const { rows: [seen] } = await db.query<{ m: number }>('SELECT sum(distance_meters)::int AS m FROM run_records WHERE id = ANY($1::uuid[])', [gearRuns.slice(0, 2)]);
   const gear = { primary: primaryGear, retired: retiredGear, othersSee: seen!.m };
+  // Community posts: one on the general board with an image, one on the hidden crew's board; a comment on each.
+  const communityPost = async (body: object) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/community/posts', body: { post_type: 'general', ...body } }, 201)).id;
+  const communityComment = async (postId: string, content: string) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/community/posts/${postId}/comments`, body: { content } }, 201)).id;
+  const hiddenBoardText = `Hidden board ${tag}`;
+  const postId = await communityPost({ content: 'Authz post', image_urls: [logoUrl] });
+  const crewPostId = await communityPost({ content: hiddenBoardText, crew_id: crews.hidden });
+  const community = {
+    post: postId,
+    comment: await communityComment(postId, 'my own comment'),
+    crewPost: crewPostId,
+    crewComment: await communityComment(crewPostId, `${hiddenBoardText} comment`),
+  };
 
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
@@ -391,13 +407,14 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, importId, exportId, deviceToken, athleteId, stravaState,
+    avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
   };

@@ -30,6 +30,8 @@ const KINDS: [RegExp, string][] = [
   [/^challenge_id$/, 'challenge'],
   [/^live_group_run_id$/, 'live_group_run'],
   [/^gear_id$/, 'gear'],
+  [/^post_id$/, 'post'],
+  [/^comment_id$/, 'comment'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

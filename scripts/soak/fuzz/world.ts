@@ -1,6 +1,7 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
 // public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
-// I take no part in), challenges (open and joined, ended), gear (mine and theirs), an import, an export and a Strava connection, created through the API where it has a route and
+// I take no part in), challenges (open and joined, ended), gear (mine and theirs), community posts and comments, an import, an
+// export and a Strava connection, created through the API where it has a route and
 // with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -78,6 +79,11 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   const theirLiveRun = await api(t, other, 'POST', '/live-group-runs', { title: 'theirs', course_id: otherCourse, max_participants: 2 });
   const myGear = await api(t, me, 'POST', '/gear', { brand: 'Nike', model_name: 'Fuzz', is_primary: true });
   const otherGear = await api(t, other, 'POST', '/gear', { brand: 'Hoka', model_name: 'Theirs' });
+  // Community posts, mine and someone else's, with a comment of each of us on theirs.
+  const myPost = await api(t, me, 'POST', '/community/posts', { content: 'fuzz', post_type: 'general' });
+  const theirPost = await api(t, other, 'POST', '/community/posts', { content: 'theirs', post_type: 'question' });
+  const myComment = await api(t, me, 'POST', `/community/posts/${theirPost}/comments`, { content: 'fuzz' });
+  const theirComment = await api(t, other, 'POST', `/community/posts/${theirPost}/comments`, { content: 'theirs' });
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -98,6 +104,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       challenge: [openChallenge, endedChallenge],
       live_group_run: [myLiveRun, theirLiveRun],
       gear: [myGear, otherGear],
+      post: [myPost, theirPost],
+      comment: [myComment, theirComment],
     },
     auth: {
       valid: me.auth.authorization,

@@ -269,12 +269,13 @@ export async function setPrimaryCrew(db: Queryable, userId: string, crewId: stri
   return rows[0]?.name ?? false;
 }
 
-/** Of `urls`, those that no crew still shows as logo or cover. */
+/** Of `urls`, those that no crew still shows as logo or cover, and no community post shows. */
 export async function unusedCrewImages(db: Queryable, urls: string[]): Promise<string[]> {
   if (urls.length === 0) return [];
   const { rows } = await db.query<{ url: string }>(
     `SELECT url FROM unnest($1::text[]) AS url
-      WHERE NOT EXISTS (SELECT 1 FROM crews WHERE logo_url = url OR cover_image_url = url)`,
+      WHERE NOT EXISTS (SELECT 1 FROM crews WHERE logo_url = url OR cover_image_url = url)
+        AND NOT EXISTS (SELECT 1 FROM community_posts WHERE image_urls @> ARRAY[url])`,
     [urls],
   );
   return rows.map((r) => r.url);

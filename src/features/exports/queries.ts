@@ -374,3 +374,25 @@ export async function importsData(db: Queryable, userId: string) {
     [userId],
   );
 }
+
+/**
+ * The user's community posts (those an administrator removed too, marked), their comments, the posts they liked and
+ * the reports they made; others' comments on their posts are not theirs. A course is named only while they may see it.
+ */
+export async function communityData(db: Queryable, userId: string) {
+  const [posts, comments, likes, postReports, commentReports] = await Promise.all([
+    all(
+      db,
+      `SELECT p.id, p.title, p.content, p.post_type, p.crew_id, p.event_id, c.id AS course_id, p.image_urls, p.removed_at,
+              p.created_at, p.updated_at
+         FROM community_posts p ${VISIBLE_COURSE('c', 'p.course_id', '$1')}
+        WHERE p.user_id = $1 ORDER BY p.created_at, p.id`,
+      [userId],
+    ),
+    all(db, 'SELECT id, post_id, content, removed_at, created_at FROM community_comments WHERE user_id = $1 ORDER BY created_at, id', [userId]),
+    all(db, 'SELECT post_id, created_at FROM community_post_likes WHERE user_id = $1 ORDER BY created_at, post_id', [userId]),
+    all(db, 'SELECT post_id, reason, created_at FROM community_post_reports WHERE user_id = $1 ORDER BY created_at, post_id', [userId]),
+    all(db, 'SELECT comment_id, reason, created_at FROM community_comment_reports WHERE user_id = $1 ORDER BY created_at, comment_id', [userId]),
+  ]);
+  return { posts, comments, likes, reports: { posts: postReports, comments: commentReports } };
+}

@@ -23,6 +23,7 @@ export const NotificationSettings = Type.Object(
     group_run_invite: Type.Boolean({ description: 'Someone invited you to a group run' }),
     group_run_reminder: Type.Boolean({ description: 'A group run you accepted is about to start' }),
     challenge_completed: Type.Boolean({ description: 'You reached the goal of a challenge you joined' }),
+    community_comment: Type.Boolean({ description: 'Someone commented on your community post' }),
   },
   { description: 'Which push notifications the user receives (true: on)' },
 );

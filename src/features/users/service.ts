@@ -7,6 +7,7 @@ import { withoutNulls } from '../../infra/http/schemas.js';
 import { revokeAppleAuthorization } from '../auth/service.js';
 import { forgetUser } from '../auth/known-users.js';
 import { departAllCrews } from '../crews/membership.js';
+import { imagesOfPostsBy } from '../community/queries.js';
 import { releaseImages } from '../crews/service.js';
 import { toGearItem } from '../gear/service.js';
 import * as q from './queries.js';
@@ -146,8 +147,10 @@ export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logge
   const deleted = await deps.db.transaction(async (tx) => {
     // Crews are shared: one the user owns passes to another member rather than vanishing with them.
     const crewImages = await departAllCrews(deps, tx, userId);
+    // Their community posts' images go too, unless a crew or someone else's post shows them.
+    const postImages = await imagesOfPostsBy(tx, userId);
     const rows = await q.deleteUser(tx, userId);
-    return rows && { ...rows, crewImages };
+    return rows && { ...rows, crewImages: [...crewImages, ...postImages] };
   });
   if (!deleted) throw notFound('User');
   forgetUser(deps.db, userId);
