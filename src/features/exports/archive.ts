@@ -19,7 +19,7 @@ export interface Archive {
 }
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
-  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, imports, runs] = await Promise.all([
+  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, announcements, imports, runs] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
@@ -31,6 +31,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.groupRunsData(db, userId),
     q.challengesData(db, userId),
     q.liveGroupRunsData(db, userId),
+    q.announcementsData(db, userId),
     q.importsData(db, userId),
     q.runRefs(db, userId),
   ]);
@@ -64,6 +65,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(groupRuns), 'group_runs.json');
   zip.addBuffer(pretty(challenges), 'challenges.json');
   zip.addBuffer(pretty(liveGroupRuns), 'live_group_runs.json');
+  zip.addBuffer(pretty(announcements), 'announcements.json');
   zip.addBuffer(pretty(imports), 'imports.json');
   for (const run of runs) {
     lazy(`gpx/${gpxFileName(run)}`, async function* () {
