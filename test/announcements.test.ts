@@ -221,6 +221,7 @@ describe('announcements', () => {
         [{ priority: -1 }, 'VALIDATION_ERROR'],
         [{ link_type: 'url', link_value: `https://example.com/${'a'.repeat(500)}` }, 'VALIDATION_ERROR'],
         [{ starts_at: 'tomorrow' }, 'VALIDATION_ERROR'],
+        [{ ends_at: '2030-06-30T23:59:60Z' }, 'INVALID_DATE'],
       ];
       for (const [body, code] of refused) {
         const res = await call('POST', ADMIN, admin, { title: 'Refused', ...body });

@@ -293,6 +293,7 @@ describe('exports', () => {
         [[liveHosted, true, 'waiting', []], [liveJoined, false, 'running', [[37.5601, 126.9701]]]].sort(),
         'the owner’s own positions, not the other participant’s',
       );
+      assert.deepEqual(json('announcements.json'), [], 'no announcement of theirs (announcements.test.ts exports an author’s)');
 
       // One GPX per run, named in runs.json, with the same points as the single-run export.
       for (const run of runs) assert.ok(files.has(run.gpx_file), run.gpx_file);

@@ -29,6 +29,7 @@ const KINDS: [RegExp, string][] = [
   [/^group_run_id$/, 'group_run'],
   [/^challenge_id$/, 'challenge'],
   [/^live_group_run_id$/, 'live_group_run'],
+  [/^announcement_id$/, 'announcement'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

@@ -110,7 +110,13 @@ async function checked(deps: Deps, tx: Queryable, f: q.AnnouncementFields): Prom
   return { ...f, link_value: link };
 }
 
-const dateOf = (value: string | null | undefined) => (value ? new Date(value) : null);
+/** A date-time the schema let through; a leap second (23:59:60) passes the format but is no instant. */
+function dateOf(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw invalid('INVALID_DATE', `${value} is not a date and time`);
+  return date;
+}
 
 export async function create(deps: Deps, authorId: string, body: CreateAnnouncementBody): Promise<AdminAnnouncement> {
   const fields = await checked(deps, deps.db, {
