@@ -48,6 +48,7 @@ import { challengesRoutes } from './features/challenges/routes.js';
 import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
 import { gearRoutes } from './features/gear/routes.js';
 import { communityModerationRoutes, communityRoutes } from './features/community/routes.js';
+import { adminAnnouncementsRoutes, announcementsRoutes } from './features/announcements/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -142,6 +143,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(gearRoutes);
       await api.register(communityRoutes, { prefix: '/community' });
       await api.register(communityModerationRoutes, { prefix: '/admin/community' });
+      await api.register(announcementsRoutes, { prefix: '/announcements' });
+      await api.register(adminAnnouncementsRoutes, { prefix: '/admin/announcements' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -320,6 +320,7 @@ describe('exports', () => {
         [[liveHosted, true, 'waiting', []], [liveJoined, false, 'running', [[37.5601, 126.9701]]]].sort(),
         'the owner’s own positions, not the other participant’s',
       );
+      assert.deepEqual(json('announcements.json'), [], 'no announcement of theirs (announcements.test.ts exports an author’s)');
 
       const board = json('community.json');
       assert.deepEqual(board.posts.map((p: { id: string; content: string; post_type: string }) => [p.id, p.content, p.post_type]), [[ownerPost.id, 'Owner <post>', 'question']]);

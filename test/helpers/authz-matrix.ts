@@ -18,9 +18,11 @@ import { runOver, send, type Attacker, type Owner, type Request } from './authz-
  * - owner-only: changes an object only its owner may change: 403 (visible) or 404 (private), and nothing changes;
  * - self: acts on the caller's own account; whatever it is given, only rows of the caller change;
  * - open: any signed-in user may act on another's visible object (follow, like, review, join); only the caller's
- *   rows change, and private objects are 404 with nothing changed.
+ *   rows change, and private objects are 404 with nothing changed;
+ * - admin: administrators only (users.is_admin): the attacker, who is none, gets 403 whatever the object, and nothing
+ *   changes.
  */
-export type RouteClass = 'public' | 'shared-read' | 'own-read' | 'owner-only' | 'self' | 'open';
+export type RouteClass = 'public' | 'shared-read' | 'own-read' | 'owner-only' | 'self' | 'open' | 'admin';
 
 export interface World {
   app: FastifyInstance;
@@ -62,6 +64,8 @@ const hidden = (label: string, params: Record<string, string>, extra: Partial<Pr
 });
 const mine = (label: string, expect: number[], extra: Partial<Probe> = {}): Probe => ({ label, expect, effect: 'mine', ...extra });
 const anonymous = (p: Probe): Probe => ({ ...p, as: 'anonymous', label: `${p.label} (no token)` });
+/** An administrators' route: 403 for a non-administrator, existing object or not. */
+const adminOnly = (label: string, extra: Partial<Probe> = {}): Probe => ({ label, expect: [403], effect: 'none', ...extra });
 
 /** The owner's private courses: one always private, one I used while it was public. */
 const privateCourses = (w: World) => [
@@ -910,6 +914,42 @@ export const ROUTES: Record<string, RouteEntry> = {
     class: 'owner-only',
     probes: (w) => [refused("remove the owner's comment, not an administrator", { comment_id: w.owner.community.comment }, { expect: [403] })],
   },
+  // ---- announcements: the owner is an administrator who wrote a published and an unpublished one
+  'GET /api/v1/announcements': {
+    class: 'shared-read',
+    probes: (w) => [
+      read('the announcements shown now (not the unpublished one)', {
+        query: { limit: 50 },
+        check: (body) => ((body as { data: { id: string }[] }).data.some((a) => a.id === w.owner.announcements.published) ? undefined : 'the published one is missing'),
+      }),
+    ],
+  },
+  'GET /api/v1/admin/announcements': { class: 'admin', probes: () => [adminOnly('every announcement', { query: { per_page: 100 } })] },
+  'POST /api/v1/admin/announcements': {
+    class: 'admin',
+    probes: () => [adminOnly('write one', { body: { title: 'attacker notice', priority: 100 } }), adminOnly('an invalid one', { body: { title: '' } })],
+  },
+  'GET /api/v1/admin/announcements/{announcement_id}': {
+    class: 'admin',
+    probes: (w) => [
+      adminOnly('the unpublished one', { params: { announcement_id: w.owner.announcements.unpublished } }),
+      adminOnly('one that does not exist', { params: { announcement_id: randomUUID() } }),
+    ],
+  },
+  'PATCH /api/v1/admin/announcements/{announcement_id}': {
+    class: 'admin',
+    probes: (w) => [
+      adminOnly('publish the unpublished one', { params: { announcement_id: w.owner.announcements.unpublished }, body: { is_published: true } }),
+      adminOnly('deface the published one', { params: { announcement_id: w.owner.announcements.published }, body: { title: 'defaced', link_type: 'url', link_value: 'https://evil.example.com/' } }),
+    ],
+  },
+  'DELETE /api/v1/admin/announcements/{announcement_id}': {
+    class: 'admin',
+    probes: (w) => [
+      adminOnly('the published one', { params: { announcement_id: w.owner.announcements.published } }),
+      adminOnly('the unpublished one', { params: { announcement_id: w.owner.announcements.unpublished } }),
+    ],
+  },
 
   // ---- feed
   // As a follower of the owner, who is running on their private course and has runs that others may not see.
@@ -1074,6 +1114,9 @@ export function tableProblems(w: World): string[] {
         problems.push(`${where}: a read changes nothing`);
       }
       if (entry.class !== 'public' && p.as === 'anonymous') problems.push(`${where}: only public routes are probed without a token`);
+      if (entry.class === 'admin' && (p.effect !== 'none' || p.expect.some((status) => status !== 403))) {
+        problems.push(`${where}: a non-administrator on an administrators' route is refused (403) and changes nothing`);
+      }
       for (const name of key.match(/\{(\w+)\}/g) ?? []) {
         if (!p.params?.[name.slice(1, -1)] && !p.prepare) problems.push(`${where}: no value for ${name}`);
       }
@@ -1273,6 +1316,7 @@ export async function ownerIntact(w: World): Promise<string[]> {
     `/api/v1/group-runs/${owner.groupRun}`,
     `/api/v1/live-group-runs/${owner.liveRuns.onPrivate}`,
     `/api/v1/community/posts/${owner.community.crewPost}`,
+    `/api/v1/admin/announcements/${owner.announcements.unpublished}`,
   ];
   for (const url of reads) {
     const res = await send(app, owner.user, { method: 'GET', url });

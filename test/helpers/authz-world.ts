@@ -119,6 +119,8 @@ export interface Owner {
   gear: { primary: string; retired: string; othersSee: number };
   /** the owner's community post and their comment on it, and the same on the hidden crew's board */
   community: { post: string; comment: string; crewPost: string; crewComment: string };
+  /** the owner is an administrator (users.is_admin) and wrote these announcements */
+  announcements: { published: string; unpublished: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -375,6 +377,14 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
     crewPost: crewPostId,
     crewComment: await communityComment(crewPostId, `${hiddenBoardText} comment`),
   };
+  // The owner is an administrator (as `npm run admin -- grant` makes one) with a published and an unpublished announcement.
+  await db.query('UPDATE users SET is_admin = true WHERE id = $1', [user.id]);
+  const draftTitle = `Authz draft ${tag}`;
+  const announcement = async (body: object) => (await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/admin/announcements', body }, 201)).id;
+  const announcements = {
+    published: await announcement({ title: `Authz notice ${tag}`, link_type: 'crew', link_value: crews.open }),
+    unpublished: await announcement({ title: draftTitle, is_published: false }),
+  };
 
   // A data export, built as the job builds it.
   const { id: exportId } = await ok<{ id: string }>(app, user, { method: 'POST', url: '/api/v1/users/me/export' }, 202);
@@ -407,14 +417,15 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned, challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
+    privateCourse, turnedPrivate, turnedTitle, draftTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned,
+    challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, importId, exportId, deviceToken, athleteId, stravaState,
-    avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, importId, exportId,
+    deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
   };

@@ -32,6 +32,7 @@ const KINDS: [RegExp, string][] = [
   [/^gear_id$/, 'gear'],
   [/^post_id$/, 'post'],
   [/^comment_id$/, 'comment'],
+  [/^announcement_id$/, 'announcement'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

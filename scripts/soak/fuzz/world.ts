@@ -1,8 +1,8 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
 // public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
-// I take no part in), challenges (open and joined, ended), gear (mine and theirs), community posts and comments, an import, an
-// export and a Strava connection, created through the API where it has a route and
-// with the test helpers otherwise.
+// I take no part in), challenges (open and joined, ended), gear (mine and theirs), community posts and comments,
+// announcements (the caller is an administrator), an import, an export and a Strava connection, created through the
+// API where it has a route and with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TestApp } from '../../../test/helpers/app.js';
@@ -84,6 +84,10 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   const theirPost = await api(t, other, 'POST', '/community/posts', { content: 'theirs', post_type: 'question' });
   const myComment = await api(t, me, 'POST', `/community/posts/${theirPost}/comments`, { content: 'fuzz' });
   const theirComment = await api(t, other, 'POST', `/community/posts/${theirPost}/comments`, { content: 'theirs' });
+  // I am an administrator (as `npm run admin -- grant` makes one): the administrators' routes get past their 403.
+  await db.query('UPDATE users SET is_admin = true WHERE id = $1', [me.id]);
+  const published = await api(t, me, 'POST', '/admin/announcements', { title: 'fuzz', link_type: 'url', link_value: 'https://example.com/' });
+  const unpublished = await api(t, me, 'POST', '/admin/announcements', { title: 'fuzz draft', is_published: false });
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -106,6 +110,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       gear: [myGear, otherGear],
       post: [myPost, theirPost],
       comment: [myComment, theirComment],
+      announcement: [published, unpublished],
     },
     auth: {
       valid: me.auth.authorization,

@@ -20,7 +20,9 @@ export interface Archive {
 }
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
-  const [profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, community, imports, gear, runs] = await Promise.all([
+  const [
+    profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, community, announcements, imports, gear, runs,
+  ] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
@@ -33,6 +35,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.challengesData(db, userId),
     q.liveGroupRunsData(db, userId),
     q.communityData(db, userId),
+    q.announcementsData(db, userId),
     q.importsData(db, userId),
     listGear(db, userId, true),
     q.runRefs(db, userId),
@@ -68,6 +71,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(challenges), 'challenges.json');
   zip.addBuffer(pretty(liveGroupRuns), 'live_group_runs.json');
   zip.addBuffer(pretty(community), 'community.json');
+  zip.addBuffer(pretty(announcements), 'announcements.json');
   zip.addBuffer(pretty(imports), 'imports.json');
   zip.addBuffer(pretty(gear), 'gear.json');
   for (const run of runs) {

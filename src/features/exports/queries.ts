@@ -363,6 +363,16 @@ export async function liveGroupRunsData(db: Queryable, userId: string) {
   return { hosted, participations };
 }
 
+/** The announcements the user wrote as an administrator. */
+export async function announcementsData(db: Queryable, userId: string) {
+  return all(
+    db,
+    `SELECT id, title, content, image_url, link_type, link_value, priority, is_published, starts_at, ends_at, created_at, updated_at
+       FROM announcements WHERE created_by = $1 ORDER BY created_at, id`,
+    [userId],
+  );
+}
+
 /** File imports and Strava imports; the stored file's location is internal and left out. */
 export async function importsData(db: Queryable, userId: string) {
   return all(
