@@ -45,6 +45,9 @@ import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/c
 import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
 import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
+import { pointsRoutes } from './features/points/routes.js';
+import { analyticsRoutes } from './features/analytics/routes.js';
+import { leaderboardRoutes } from './features/leaderboard/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -135,6 +138,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       await api.register(challengesRoutes, { prefix: '/challenges' });
       await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
+      await api.register(pointsRoutes);
+      await api.register(analyticsRoutes, { prefix: '/users/me' });
+      await api.register(leaderboardRoutes, { prefix: '/leaderboard' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -115,6 +115,8 @@ export async function createCourse(db: Database, jobs: JobQueue, links: CourseLi
       isPublic: body.is_public,
       tags: body.tags ?? [],
       difficulty: computeDifficulty({ distanceMeters, elevationGainMeters, completionRate: null }),
+      courseType: body.course_type ?? null,
+      lapCount: body.lap_count ?? null,
     });
     await enqueueCourseThumbnail(jobs, tx, created.id);
     return created;
@@ -155,6 +157,7 @@ function toListItem(row: q.ListRow): CourseListItem {
     creator: { id: row.creator_id, nickname: row.creator_nickname, avatar_url: row.creator_avatar_url },
     stats: { total_runs: row.total_runs, unique_runners: row.unique_runners, avg_pace_seconds_per_km: row.avg_pace_seconds_per_km },
     created_at: row.created_at.toISOString(),
+    route_preview: row.route_preview,
     ...withoutNulls({ distance_from_user_meters: row.distance_from_user_meters }),
   };
 }
@@ -252,6 +255,8 @@ export async function updateCourse(db: Queryable, id: string, userId: string, bo
   if (body.description != null) changes.description = body.description || null;
   if (body.is_public != null) changes.is_public = body.is_public;
   if (body.tags != null) changes.tags = body.tags;
+  if (body.course_type != null) changes.course_type = body.course_type;
+  if (body.lap_count != null) changes.lap_count = body.lap_count;
   const updated = await q.updateCourse(db, id, changes);
   if (!updated) throw notFound('Course');
   return { ...updated, updated: true };
