@@ -249,7 +249,10 @@ export async function filteredBoardWithRank(
          FROM rankings r JOIN users u ON u.id = r.user_id
         WHERE r.course_id = $1 AND EXISTS (SELECT 1 FROM course)
           AND ($5::text IS NULL OR u.country = upper($5))
-          AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM crew_members m WHERE m.crew_id = $6 AND m.user_id = r.user_id))
+          -- a private crew's members are known to its members only: to anyone else its board is empty
+          AND ($6::uuid IS NULL OR (EXISTS (SELECT 1 FROM crew_members m WHERE m.crew_id = $6 AND m.user_id = r.user_id)
+                                    AND EXISTS (SELECT 1 FROM crews cr WHERE cr.id = $6 AND (cr.is_public OR EXISTS (
+                                          SELECT 1 FROM crew_members v WHERE v.crew_id = $6 AND v.user_id = $2)))))
      ), mine AS MATERIALIZED (
        SELECT (SELECT count(*) FROM board) AS total_runners, b.best_duration_seconds, b.best_pace_seconds_per_km, b.position AS rank
          FROM course LEFT JOIN board b ON b.user_id = $2
