@@ -241,6 +241,10 @@ describe('exports', () => {
       assert.equal((await t.app.inject({ method: 'POST', url: `/api/v1/live-group-runs/${liveJoined}/start`, headers: other.auth })).statusCode, 200);
       assert.equal(await recordPosition(t.app.deps, liveJoined, owner.id, 37.5601, 126.9701), 'recorded');
       assert.equal(await recordPosition(t.app.deps, liveJoined, other.id, 37.5702, 126.9802), 'recorded');
+      for (const u of [owner, other]) {
+        assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/daily-checkin', headers: u.auth })).statusCode, 200);
+      }
+      await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/consent', headers: owner.auth, payload: { terms: true, privacy: true, location: true, contacts: false, marketing: false } });
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -271,6 +275,10 @@ describe('exports', () => {
       assert.deepEqual(crews.owned.map((c: { name: string }) => c.name), [crewName]);
       assert.deepEqual(crews.join_requests, [], 'the other user’s request is theirs, not the owner’s');
       assert.match(profile.user_code, /^[2-9A-Z]{8}$/);
+      assert.equal(profile.total_points, 5);
+      assert.deepEqual(profile.point_transactions.map((p: { amount: number; tx_type: string }) => [p.amount, p.tx_type]), [[5, 'daily_checkin']]);
+      assert.ok(profile.consent_terms_at);
+      assert.equal(profile.consent_marketing_at, null);
       const groupRuns = json('group_runs.json');
       assert.deepEqual(groupRuns.hosted.map((g: { id: string; course_id: string; invitations: { user_id: string; status: string }[] }) =>
         [g.id, g.course_id, g.invitations.map((i) => [i.user_id, i.status])]), [[hosted.id, groupCourse, [[other.id, 'invited']]]]);
