@@ -17,7 +17,7 @@
 // | POST /courses (createCourse)                              | course_type, lap_count                              | now |
 // | PATCH /courses/{id} (updateCourse)                        | course_type, lap_count                              | now |
 // | GET /users/me/courses (getMyCourses)                      | description, course_type, lap_count required        | description before; rest now |
-// | PATCH /courses/{id}/route (correctRoute)                  | new                                                 | left: not done in this session |
+// | PATCH /courses/{id}/route (correctRoute)                  | new                                                 | now (both routes within 50 m both ways) |
 // | GET/POST/PATCH/DELETE /courses/{id}/comments[/{id}]       | new                                                 | left: not done in this session |
 // | GET /courses/{id}/rankings?[filters&]limit=10             | envelope read; scope/gender/age_group/crew_id/country | filters now (envelope with any filter); `?limit=10` alone stays a bare array (M2): CONFLICT, see report |
 // | GET /courses/{id}/rankings?[filters&]page&per_page        | same filters                                        | now |
@@ -329,6 +329,28 @@ describe('the newer app’s changed older calls', () => {
       const old = (await call('GET', '/users/me/courses', me)).json().find((c: Json) => c.id === plain);
       assert.equal(old.course_type, null);
       assert.equal(old.lap_count, null);
+    });
+
+    it('PATCH /courses/{id}/route moves the route by a few metres (owner only); a route 50 m off anywhere is 422', async () => {
+      const [me, other] = await Promise.all([user(), user()]);
+      const spot = freshSpot();
+      const id = await insertCourse(t.db, me.id, course(shifted(ROUTE, spot), 20));
+      const moved = (dy: number) => course(shifted(ROUTE, [spot[0], spot[1] + dy]), 20).map(([lng, lat]) => [lng, lat, 0]);
+      const url = `/courses/${id}/route`;
+      const res = await call('PATCH', url, me, { route_geometry: { type: 'LineString', coordinates: moved(20) } });
+      assert.equal(res.statusCode, 200, res.body);
+      assertShape(res.json(), { id: 'string', distance_meters: 'integer', corrected: 'boolean' });
+      assert.equal(res.json().corrected, true);
+      assert.ok(Math.abs(res.json().distance_meters - 1100) <= 5, res.body);
+      const { rows } = await t.db.query<{ lat: number }>('SELECT ST_Y(start_point::geometry) AS lat FROM courses WHERE id = $1', [id]);
+      assert.equal(rows[0]!.lat.toFixed(6), moved(20)[0]![1]!.toFixed(6));
+      // 80 m from the corrected route is too far, and so is cutting the course short
+      assert.equal((await call('PATCH', url, me, { route_geometry: { type: 'LineString', coordinates: moved(100) } })).statusCode, 422);
+      const cut = moved(20).slice(0, 10);
+      const short = await call('PATCH', url, me, { route_geometry: { type: 'LineString', coordinates: cut } });
+      assert.equal(short.statusCode, 422);
+      assert.equal(short.json().code, 'ROUTE_TOO_DIFFERENT');
+      assert.equal((await call('PATCH', url, other, { route_geometry: { type: 'LineString', coordinates: moved(20) } })).statusCode, 403);
     });
 
     it('GET /users/{id}/profile lists courses with route_preview', async () => {

@@ -455,3 +455,26 @@ export async function coursesOf(db: Queryable, userId: string): Promise<MyCourse
   );
   return rows;
 }
+
+/**
+ * Replaces the route when the new one and the current one are nowhere more than `maxMeters` apart, both ways
+ * (so a correction can neither wander off nor cut the course short): the discrete Hausdorff distance, measured on
+ * the routes with longitudes scaled to the latitude (metres within a percent over a course's extent). The start
+ * point and the distance follow the new route. Undefined when the routes are too far apart. Run in a transaction.
+ */
+export async function correctRoute(tx: Queryable, id: string, route: Position[], maxMeters: number) {
+  const { rows } = await tx.query<{ id: string; distance_meters: number; deviation_meters: number; corrected: boolean }>(
+    `WITH line AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($2), 4326) AS g),
+          cur AS (SELECT c.id, c.route_geometry::geometry AS g, cos(radians(ST_Y(ST_StartPoint(c.route_geometry::geometry)))) AS k
+                    FROM courses c WHERE c.id = $1),
+          gap AS (SELECT ST_HausdorffDistance(ST_Scale(cur.g, cur.k, 1), ST_Scale(line.g, cur.k, 1)) * 111320 AS meters FROM cur, line),
+          upd AS (UPDATE courses c SET route_geometry = line.g::geography, start_point = ST_StartPoint(line.g)::geography,
+                                       distance_meters = greatest(1, round(ST_Length(line.g::geography))), updated_at = now()
+                    FROM line, gap WHERE c.id = $1 AND gap.meters <= $3
+                 RETURNING c.id, c.distance_meters)
+     SELECT cur.id, coalesce(upd.distance_meters, 0) AS distance_meters, gap.meters AS deviation_meters, upd.id IS NOT NULL AS corrected
+       FROM cur CROSS JOIN gap LEFT JOIN upd ON true`,
+    [id, JSON.stringify({ type: 'LineString', coordinates: route }), maxMeters],
+  );
+  return rows[0];
+}

@@ -229,6 +229,18 @@ export const UpdateCourseBody = Type.Object({
 });
 export type UpdateCourseBody = Static<typeof UpdateCourseBody>;
 
+/** The newer app's route correction: small moves of the route, never a different one. */
+export const MAX_ROUTE_CORRECTION_METERS = 50;
+export const CorrectRouteBody = Type.Object({
+  route_geometry: Type.Object(
+    { type: Type.Optional(Type.String({ maxLength: 30 })), coordinates: Type.Array(Position, { minItems: 2, maxItems: MAX_ROUTE_POINTS }) },
+    { description: `GeoJSON LineString [lng, lat, alt]; it and the current route may nowhere be more than ${MAX_ROUTE_CORRECTION_METERS} m apart` },
+  ),
+});
+export type CorrectRouteBody = Static<typeof CorrectRouteBody>;
+export const CorrectedRoute = Type.Object({ id: Uuid, distance_meters: Type.Integer(), corrected: Type.Literal(true) });
+export type CorrectedRoute = Static<typeof CorrectedRoute>;
+
 export const UpdatedCourse = Type.Object({ id: Uuid, title: Type.String(), updated: Type.Boolean() });
 export type UpdatedCourse = Static<typeof UpdatedCourse>;
 

@@ -12,8 +12,11 @@ import { computeDifficulty } from './difficulty.js';
 import * as q from './queries.js';
 import {
   MAX_BOUNDS_SPAN_DEGREES,
+  MAX_ROUTE_CORRECTION_METERS,
   MAX_ROUTE_POINTS,
   type BoundsQuery,
+  type CorrectedRoute,
+  type CorrectRouteBody,
   type CourseDetail,
   type CourseList,
   type CourseListItem,
@@ -280,4 +283,27 @@ export async function myCourses(db: Queryable, userId: string): Promise<MyCourse
     created_at: created_at.toISOString(),
     stats: { total_runs, unique_runners, avg_pace_seconds_per_km },
   }));
+}
+
+/**
+ * The owner moves the route a little (GPS error): rankings, statistics and runs stay; the picture is redrawn.
+ * 422 ROUTE_TOO_DIFFERENT when the routes are more than MAX_ROUTE_CORRECTION_METERS apart anywhere.
+ */
+export async function correctRoute(db: Database, jobs: JobQueue, id: string, userId: string, body: CorrectRouteBody): Promise<CorrectedRoute> {
+  const route = checkedPositions(body.route_geometry.coordinates);
+  if (!hasTwoDistinct(route)) throw invalid('body', '/route_geometry/coordinates', 'a route needs at least two distinct positions');
+  return db.transaction(async (tx) => {
+    requireCourseOwner(await q.findCourseAccess(tx, id, true), userId);
+    const result = await q.correctRoute(tx, id, route, MAX_ROUTE_CORRECTION_METERS);
+    if (!result) throw notFound('Course');
+    if (!result.corrected) {
+      throw new AppError(
+        422,
+        'ROUTE_TOO_DIFFERENT',
+        `The corrected route is ${Math.round(result.deviation_meters)} m from the course at its farthest (at most ${MAX_ROUTE_CORRECTION_METERS} m)`,
+      );
+    }
+    await enqueueCourseThumbnail(jobs, tx, id);
+    return { id: result.id, distance_meters: result.distance_meters, corrected: true };
+  });
 }
