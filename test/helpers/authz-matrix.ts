@@ -332,6 +332,13 @@ export const ROUTES: Record<string, RouteEntry> = {
       ...hiddenCourses(w, { body: { title: 'pwned', is_public: true } }),
     ],
   },
+  'PATCH /api/v1/courses/{course_id}/route': {
+    class: 'owner-only',
+    probes: (w) => {
+      const body = { route_geometry: { type: 'LineString', coordinates: [[127, 37.5, 0], [127.001, 37.5, 0]] } };
+      return [refused('public course', { course_id: w.owner.publicCourse }, { body }), ...hiddenCourses(w, { body })];
+    },
+  },
   'DELETE /api/v1/courses/{course_id}': {
     class: 'owner-only',
     probes: (w) => [refused('public course', { course_id: w.owner.publicCourse }), ...hiddenCourses(w)],
