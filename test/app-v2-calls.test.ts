@@ -18,7 +18,7 @@
 // | PATCH /courses/{id} (updateCourse)                        | course_type, lap_count                              | now |
 // | GET /users/me/courses (getMyCourses)                      | description, course_type, lap_count required        | description before; rest now |
 // | PATCH /courses/{id}/route (correctRoute)                  | new                                                 | now (both routes within 50 m both ways) |
-// | GET/POST/PATCH/DELETE /courses/{id}/comments[/{id}]       | new                                                 | left: not done in this session |
+// | GET/POST/PATCH/DELETE /courses/{id}/comments[/{id}]       | new                                                 | left: the old server never served them (model only), not done in time |
 // | GET /courses/{id}/rankings?[filters&]limit=10             | envelope read; scope/gender/age_group/crew_id/country | filters now (envelope with any filter); `?limit=10` alone stays a bare array (M2): CONFLICT, see report |
 // | GET /courses/{id}/rankings?[filters&]page&per_page        | same filters                                        | now |
 // | GET /courses/{id}/my-ranking                              | rank_change optional                                | before (left: rank_change optional) |
@@ -493,6 +493,24 @@ describe('the newer app’s changed older calls', () => {
       const retry = await call('POST', `/runs/sessions/${sessionId}/complete`, me, body);
       assert.deepEqual(retry.json(), answer);
       assert.equal((await call('GET', '/users/me', me)).json().total_points, answer.points_earned);
+    });
+
+    it('two runs of one user completed at the same time both earn their points (no deadlock)', async () => {
+      const me = await user();
+      const start = async (dy: number) => {
+        const points = simulateRun({ path: shifted([[0, dy], [1200, dy]], freshSpot()), speed: 3, noise: 2, startTime: Date.now() - 3600_000 }).points;
+        const session = await call('POST', '/runs/sessions', me, { course_id: null, started_at: new Date(points[0]!.t).toISOString() });
+        return { id: session.json().session_id as string, body: completionOf(points) };
+      };
+      const runs = [await start(0), await start(100)];
+      const answers = await Promise.all(runs.map((r) => call('POST', `/runs/sessions/${r.id}/complete`, me, r.body)));
+      for (const a of answers) assert.equal(a.statusCode, 201, a.body);
+      const earned = answers.reduce((n, a) => n + (a.json().points_earned as number), 0);
+      assert.ok(earned >= 22, String(earned));
+      assert.equal((await call('GET', '/users/me', me)).json().total_points, earned);
+      const { rows } = await t.db.query<{ balance_after: number }>('SELECT balance_after FROM point_transactions WHERE user_id = $1 ORDER BY balance_after', [me.id]);
+      assert.equal(rows.length, 2);
+      assert.equal(rows[1]!.balance_after, earned);
     });
 
     it('an implausible run earns no points', async () => {

@@ -16,10 +16,11 @@ export interface Award {
 
 /**
  * Adds the award once; null when it was already given (same run, same check-in day). Run inside a transaction: the
- * user row is locked first, so concurrent awards of one user queue up and each balance_after is exact.
+ * user row is locked first, so concurrent awards of one user queue up and each balance_after is exact. NO KEY UPDATE,
+ * as an UPDATE takes: a stronger lock would deadlock with the key-share locks of a concurrent run's inserts.
  */
 export async function award(tx: Queryable, a: Award): Promise<{ total_points: number } | null> {
-  const { rows: users } = await tx.query<{ total_points: number }>('SELECT total_points FROM users WHERE id = $1 FOR UPDATE', [a.userId]);
+  const { rows: users } = await tx.query<{ total_points: number }>('SELECT total_points FROM users WHERE id = $1 FOR NO KEY UPDATE', [a.userId]);
   const before = users[0];
   if (!before) return null;
   const { rows } = await tx.query<{ balance_after: number }>(
