@@ -49,6 +49,9 @@ import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-ru
 import { gearRoutes } from './features/gear/routes.js';
 import { communityModerationRoutes, communityRoutes } from './features/community/routes.js';
 import { adminAnnouncementsRoutes, announcementsRoutes } from './features/announcements/routes.js';
+import { pointsRoutes } from './features/points/routes.js';
+import { analyticsRoutes } from './features/analytics/routes.js';
+import { leaderboardRoutes } from './features/leaderboard/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -145,6 +148,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(communityModerationRoutes, { prefix: '/admin/community' });
       await api.register(announcementsRoutes, { prefix: '/announcements' });
       await api.register(adminAnnouncementsRoutes, { prefix: '/admin/announcements' });
+      await api.register(pointsRoutes);
+      await api.register(analyticsRoutes, { prefix: '/users/me' });
+      await api.register(leaderboardRoutes, { prefix: '/leaderboard' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -290,7 +290,7 @@ describe('courses', () => {
       const item = list.data[0];
       assert.deepEqual(Object.keys(item).sort(), [
         'created_at', 'creator', 'difficulty', 'distance_meters', 'elevation_gain_meters',
-        'estimated_duration_seconds', 'id', 'like_count', 'stats', 'thumbnail_url', 'title',
+        'estimated_duration_seconds', 'id', 'like_count', 'route_preview', 'stats', 'thumbnail_url', 'title',
       ]);
       assert.deepEqual(item.creator, { id: alice.id, nickname: alice.nickname, avatar_url: null });
       assert.deepEqual(item.stats, { total_runs: 0, unique_runners: 0, avg_pace_seconds_per_km: null });
@@ -357,7 +357,7 @@ describe('courses', () => {
       assert.ok(Math.abs(list[0]!.distance_from_user_meters - 100) < 5);
       assert.deepEqual(Object.keys(list[0]!).sort(), [
         'active_runners', 'avg_pace_seconds_per_km', 'avg_rating', 'creator_nickname', 'difficulty', 'distance_from_user_meters',
-        'distance_meters', 'estimated_duration_seconds', 'id', 'like_count', 'thumbnail_url', 'title', 'total_runs',
+        'distance_meters', 'estimated_duration_seconds', 'id', 'like_count', 'route_preview', 'thumbnail_url', 'title', 'total_runs',
       ]);
       assert.deepEqual((await get(url('&radius=5000&limit=2'))).json().map((c: { id: string }) => c.id), [near, middle]);
       assert.equal((await get(url('&radius=10000&limit=10'))).json().length, 4);
@@ -603,7 +603,7 @@ describe('courses', () => {
       assert.equal(res.statusCode, 200);
       const list = res.json();
       assert.deepEqual(list.map((c: { id: string }) => c.id), [second, first]);
-      assert.deepEqual(Object.keys(list[0]).sort(), ['created_at', 'description', 'difficulty', 'distance_meters', 'id', 'is_public', 'stats', 'thumbnail_url', 'title']);
+      assert.deepEqual(Object.keys(list[0]).sort(), ['course_type', 'created_at', 'description', 'difficulty', 'distance_meters', 'id', 'is_public', 'lap_count', 'stats', 'thumbnail_url', 'title']);
       assert.equal(list[0].is_public, false);
       assert.deepEqual(list[1].stats, { total_runs: 3, unique_runners: 2, avg_pace_seconds_per_km: 330 });
       assert.deepEqual([list[1].description, list[0].description], ['Along the river', null]);

@@ -262,6 +262,10 @@ describe('exports', () => {
       const ownerComment = (await community(owner, `/posts/${otherPost.id}/comments`, { content: 'owner on other' })).json() as { id: string };
       assert.equal((await community(owner, `/posts/${otherPost.id}/like`)).statusCode, 200);
       assert.equal((await community(owner, `/posts/${otherPost.id}/report`, { reason: 'off topic' })).statusCode, 204);
+      for (const u of [owner, other]) {
+        assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/daily-checkin', headers: u.auth })).statusCode, 200);
+      }
+      await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/consent', headers: owner.auth, payload: { terms: true, privacy: true, location: true, contacts: false, marketing: false } });
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -298,6 +302,10 @@ describe('exports', () => {
       assert.deepEqual(crews.join_requests, [], 'the other user’s request is theirs, not the owner’s');
       assert.deepEqual(crews.chat_messages.map((m: { crew_name: string; content: string }) => [m.crew_name, m.content]), [[crewName, 'Welcome']]);
       assert.match(profile.user_code, /^[2-9A-Z]{8}$/);
+      assert.equal(profile.total_points, 5);
+      assert.deepEqual(profile.point_transactions.map((p: { amount: number; tx_type: string }) => [p.amount, p.tx_type]), [[5, 'daily_checkin']]);
+      assert.ok(profile.consent_terms_at);
+      assert.equal(profile.consent_marketing_at, null);
       const groupRuns = json('group_runs.json');
       assert.deepEqual(groupRuns.hosted.map((g: { id: string; course_id: string; invitations: { user_id: string; status: string }[] }) =>
         [g.id, g.course_id, g.invitations.map((i) => [i.user_id, i.status])]), [[hosted.id, groupCourse, [[other.id, 'invited']]]]);

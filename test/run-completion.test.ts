@@ -360,6 +360,8 @@ describe('run completion', () => {
       run_record_id,
       user_stats_update: { total_distance_meters: 12_000, total_runs: 3, streak_days: 2, runner_level: 3 },
       missing_chunk_sequences: [],
+      // stored before points existed: it earned none
+      points_earned: 0,
     });
   });
 

@@ -15,7 +15,7 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 // activity_region is left out while not set.
 const PROFILE_KEYS = [
   'avatar_url', 'bio', 'birthday', 'country', 'created_at', 'crew_name', 'gender', 'height_cm', 'id', 'instagram_username',
-  'nickname', 'runner_level', 'total_distance_meters', 'total_runs', 'user_code', 'weight_kg',
+  'nickname', 'runner_level', 'total_distance_meters', 'total_points', 'total_runs', 'user_code', 'weight_kg',
 ];
 
 let courseSeq = 0;
@@ -151,6 +151,7 @@ describe('users', () => {
           gender: null,
           total_distance_meters: 12345,
           total_runs: 3,
+          total_points: 0,
           runner_level: 3,
           created_at: undefined,
           user_code: undefined,
@@ -277,7 +278,7 @@ describe('users', () => {
       country: 'KR',
       activity_region: '서울 마포구',
     };
-    const derived = { id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, runner_level: undefined, gender: undefined, user_code: undefined };
+    const derived = { id: undefined, created_at: undefined, total_distance_meters: undefined, total_runs: undefined, runner_level: undefined, gender: undefined, user_code: undefined, total_points: undefined };
 
     it('applies present keys, accepts floats, ignores unknown keys, and leaves other users alone', async () => {
       const user = await createUser(t.db, t.config);
@@ -511,6 +512,7 @@ describe('users', () => {
         title: 'public 11',
         distance_meters: 3011,
         thumbnail_url: 'https://cdn.example.com/t.png',
+        route_preview: [[127, 37.5], [127.01, 37.51]],
         total_runs: 9,
         like_count: 2,
       });

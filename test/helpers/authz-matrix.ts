@@ -199,6 +199,33 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [mine("my profile, showing the owner's avatar", [200], { body: { bio: 'attacker', avatar_url: w.owner.avatarUrl } })],
   },
   'GET /api/v1/users/me/social-counts': { class: 'own-read', probes: () => [read('my counts')] },
+  'DELETE /api/v1/users/me/account': {
+    class: 'self',
+    probes: (w) => [
+      mine('delete an account (the newer app’s path) that follows the owner and checked in', [200], {
+        as: 'fresh',
+        prepare: async (caller) => {
+          await sql(w, 'INSERT INTO follows (follower_id, following_id) VALUES ($1, $2)', [caller.id, w.owner.user.id]);
+          await send(w.app, caller, { method: 'POST', url: '/api/v1/users/me/daily-checkin' });
+        },
+      }),
+    ],
+  },
+  'PUT /api/v1/users/me/consent': {
+    class: 'self',
+    probes: () => [mine('my consents', [200], { body: { terms: true, privacy: true, location: true, contacts: true, marketing: false } })],
+  },
+  'POST /api/v1/users/me/daily-checkin': { class: 'self', probes: () => [mine('my check-in', [200])] },
+  'GET /api/v1/users/me/analytics': { class: 'own-read', probes: () => [read('my charts')] },
+  'PATCH /api/v1/users/me/weekly-goal': { class: 'self', probes: () => [mine('my weekly goal', [200], { body: { goal_km: 40 } })] },
+  'GET /api/v1/users/search': {
+    class: 'shared-read',
+    probes: (w) => [read("users named like the owner's friend", { query: { q: w.owner.friend.nickname } })],
+  },
+  'GET /api/v1/leaderboard/weekly': {
+    class: 'shared-read',
+    probes: () => [read('this week', { query: { per_page: 100 } }), read('this week in KR', { query: { country: 'KR' } })],
+  },
   'GET /api/v1/users/{user_id}/profile': {
     class: 'shared-read',
     probes: (w) => [read("the owner's public profile", { params: { user_id: w.owner.user.id } })],
@@ -224,6 +251,20 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/users/{user_id}/followers': { class: 'shared-read', probes: (w) => [read("the owner's followers", { params: { user_id: w.owner.user.id } })] },
   'GET /api/v1/users/{user_id}/following': { class: 'shared-read', probes: (w) => [read('whom the owner follows', { params: { user_id: w.owner.user.id } })] },
   'GET /api/v1/users/{user_id}/follow-status': { class: 'shared-read', probes: (w) => [read('do I follow the owner', { params: { user_id: w.owner.user.id } })] },
+  // The owner has a Strava run: the totals found by code leave it out.
+  'GET /api/v1/follows/search-by-code/{user_code}': {
+    class: 'shared-read',
+    probes: (w) => [read("the owner, by their code", { params: { user_code: w.owner.userCode } })],
+  },
+  'POST /api/v1/follows/by-code': {
+    class: 'open',
+    probes: (w) => [
+      mine('follow the owner by their code', [201], {
+        body: { user_code: w.owner.userCode },
+        prepare: (caller) => sql(w, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [caller.id, w.owner.user.id]),
+      }),
+    ],
+  },
 
   // ---- exports
   'GET /api/v1/runs/{run_id}/export.gpx': {
@@ -250,7 +291,12 @@ export const ROUTES: Record<string, RouteEntry> = {
   // ---- rankings and statistics
   'GET /api/v1/courses/{course_id}/rankings': {
     class: 'shared-read',
-    probes: (w) => [...courseReads(w), read('public course, top 10', { params: { course_id: w.owner.publicCourse }, query: { limit: 10 } })],
+    probes: (w) => [
+      ...courseReads(w),
+      read('public course, top 10', { params: { course_id: w.owner.publicCourse }, query: { limit: 10 } }),
+      read("public course, the owner's hidden crew", { params: { course_id: w.owner.publicCourse }, query: { crew_id: w.owner.crews.hidden, limit: 10 } }),
+      ...hiddenCourses(w, { query: { country: 'KR', limit: 10 } }, 'in KR: '),
+    ],
   },
   'GET /api/v1/courses/{course_id}/my-ranking': { class: 'own-read', probes: (w) => courseReads(w, { check: field('rank', null) }) },
   'GET /api/v1/courses/{course_id}/my-best': { class: 'own-read', probes: (w) => courseReads(w, { check: (b) => (b === null ? undefined : 'should be null') }) },
@@ -289,6 +335,13 @@ export const ROUTES: Record<string, RouteEntry> = {
       refused('public course', { course_id: w.owner.publicCourse }, { body: { title: 'pwned', is_public: false } }),
       ...hiddenCourses(w, { body: { title: 'pwned', is_public: true } }),
     ],
+  },
+  'PATCH /api/v1/courses/{course_id}/route': {
+    class: 'owner-only',
+    probes: (w) => {
+      const body = { route_geometry: { type: 'LineString', coordinates: [[127, 37.5, 0], [127.001, 37.5, 0]] } };
+      return [refused('public course', { course_id: w.owner.publicCourse }, { body }), ...hiddenCourses(w, { body })];
+    },
   },
   'DELETE /api/v1/courses/{course_id}': {
     class: 'owner-only',

@@ -128,6 +128,8 @@ export interface Owner {
   /** a Strava OAuth state issued to the owner */
   stravaState: string;
   avatarUrl: string;
+  /** the code the owner reads to people (GET /follows/search-by-code, POST /follows/by-code) */
+  userCode: string;
   /** storage keys of the owner's files: avatar, imported file, data export */
   files: string[];
   gpx: Buffer;
@@ -161,6 +163,8 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   const { db, config } = app.deps;
   const email = `owner-${randomUUID()}@authz.test`;
   const user = await createUser(db, config, { email });
+  const { rows: codeRows } = await db.query<{ user_code: string }>('SELECT user_code FROM users WHERE id = $1', [user.id]);
+  const userCode = codeRows[0]!.user_code;
   const friend = await createUser(db, config);
   const now = Date.now();
   const hour = 3600_000;
@@ -425,7 +429,7 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
     runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, importId, exportId,
-    deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    deviceToken, athleteId, stravaState, avatarUrl, userCode, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
   };

@@ -2,6 +2,7 @@
 // and can order by its total_runs through an index.
 import type { Queryable } from '../../infra/db/database.js';
 import type { Difficulty } from './difficulty.js';
+import { routePreviewSql } from './route-preview.js';
 
 type Position = [number, number];
 
@@ -78,6 +79,8 @@ export interface NewCourse {
   isPublic: boolean;
   tags: string[];
   difficulty: Difficulty;
+  courseType: 'normal' | 'loop' | null;
+  lapCount: number | null;
 }
 
 /** Inserts the course (start point = first position) and its empty statistics row. Run inside a transaction. */
@@ -85,13 +88,14 @@ export async function insertCourse(tx: Queryable, c: NewCourse) {
   const { rows } = await tx.query<{ id: string; title: string; distance_meters: number; thumbnail_url: string | null; created_at: Date }>(
     `WITH line AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($12), 4326) AS g)
      INSERT INTO courses (creator_id, run_record_id, title, description, distance_meters, estimated_duration_seconds,
-                          elevation_gain_meters, elevation_profile, is_public, tags, difficulty, route_geometry, start_point)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, line.g::geography, ST_StartPoint(line.g)::geography FROM line
+                          elevation_gain_meters, elevation_profile, is_public, tags, difficulty, route_geometry, start_point,
+                          course_type, lap_count)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, line.g::geography, ST_StartPoint(line.g)::geography, $13, $14 FROM line
      RETURNING id, title, distance_meters, thumbnail_url, created_at`,
     [
       c.creatorId, c.runRecordId, c.title, c.description, c.distanceMeters, c.estimatedDurationSeconds, c.elevationGainMeters,
       JSON.stringify(c.elevationProfile), c.isPublic, c.tags, c.difficulty,
-      JSON.stringify({ type: 'LineString', coordinates: c.route }),
+      JSON.stringify({ type: 'LineString', coordinates: c.route }), c.courseType, c.lapCount,
     ],
   );
   const course = rows[0]!;
@@ -131,6 +135,7 @@ export interface ListRow {
   avg_pace_seconds_per_km: number | null;
   created_at: Date;
   distance_from_user_meters: number | null;
+  route_preview: number[][] | null;
 }
 
 /** The page query and the count query of GET /courses (public courses only). Exported for the benchmark. */
@@ -175,7 +180,7 @@ export function listCoursesSql(f: ListFilter) {
                   c.difficulty, c.created_at, c.creator_id, u.nickname AS creator_nickname, u.avatar_url AS creator_avatar_url,
                   s.total_runs, s.unique_runners, s.avg_pace_seconds_per_km,
                   (SELECT count(*) FROM course_likes l WHERE l.course_id = c.id) AS like_count,
-                  ${distance} AS distance_from_user_meters
+                  ${distance} AS distance_from_user_meters, ${routePreviewSql('c')} AS route_preview
              ${from} JOIN users u ON u.id = c.creator_id
              ${filter}
             ORDER BY ${orderBy}
@@ -212,8 +217,10 @@ export const NEARBY_SQL = `
   SELECT c.id, c.title, c.thumbnail_url, c.distance_meters, c.estimated_duration_seconds, c.difficulty,
          coalesce(s.total_runs, 0) AS total_runs, s.avg_pace_seconds_per_km, u.nickname AS creator_nickname,
          ST_Distance(c.start_point, ST_MakePoint($1::float8, $2::float8)::geography) AS distance_from_user_meters,
-         ${LIKE_COUNT} AS like_count, ${AVG_RATING} AS avg_rating, ${ACTIVE_RUNNERS} AS active_runners
-    FROM (SELECT id, title, thumbnail_url, distance_meters, estimated_duration_seconds, difficulty, creator_id, start_point
+         ${LIKE_COUNT} AS like_count, ${AVG_RATING} AS avg_rating, ${ACTIVE_RUNNERS} AS active_runners,
+         ${routePreviewSql('c')} AS route_preview
+    FROM (SELECT id, title, thumbnail_url, distance_meters, estimated_duration_seconds, difficulty, creator_id, start_point,
+                 route_geometry
             FROM courses
            WHERE is_public
            ORDER BY start_point <-> ST_MakePoint($1::float8, $2::float8)::geography
@@ -238,6 +245,7 @@ export interface NearbyRow {
   like_count: number;
   avg_rating: number | null;
   active_runners: number;
+  route_preview: number[][] | null;
 }
 
 export async function nearbyCourses(db: Queryable, lat: number, lng: number, radius: number, limit: number): Promise<NearbyRow[]> {
@@ -396,7 +404,7 @@ export async function findCourseStats(db: Queryable, id: string): Promise<StatsR
 }
 
 /** The columns PATCH may set; the names are the body keys. */
-export const EDITABLE_COLUMNS = ['title', 'description', 'is_public', 'tags'] as const;
+export const EDITABLE_COLUMNS = ['title', 'description', 'is_public', 'tags', 'course_type', 'lap_count'] as const;
 export type EditableColumn = (typeof EDITABLE_COLUMNS)[number];
 
 export async function updateCourse(db: Queryable, id: string, changes: Partial<Record<EditableColumn, unknown>>) {
@@ -428,6 +436,8 @@ export interface MyCourseRow {
   thumbnail_url: string | null;
   is_public: boolean;
   difficulty: Difficulty | null;
+  course_type: 'normal' | 'loop' | null;
+  lap_count: number | null;
   created_at: Date;
   total_runs: number;
   unique_runners: number;
@@ -436,12 +446,35 @@ export interface MyCourseRow {
 
 export async function coursesOf(db: Queryable, userId: string): Promise<MyCourseRow[]> {
   const { rows } = await db.query<MyCourseRow>(
-    `SELECT c.id, c.title, c.description, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.created_at,
-            coalesce(s.total_runs, 0) AS total_runs, coalesce(s.unique_runners, 0) AS unique_runners, s.avg_pace_seconds_per_km
+    `SELECT c.id, c.title, c.description, c.distance_meters, c.thumbnail_url, c.is_public, c.difficulty, c.course_type, c.lap_count,
+            c.created_at, coalesce(s.total_runs, 0) AS total_runs, coalesce(s.unique_runners, 0) AS unique_runners, s.avg_pace_seconds_per_km
        FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id
       WHERE c.creator_id = $1
       ORDER BY c.created_at DESC, c.id DESC`,
     [userId],
   );
   return rows;
+}
+
+/**
+ * Replaces the route when the new one and the current one are nowhere more than `maxMeters` apart, both ways
+ * (so a correction can neither wander off nor cut the course short): the discrete Hausdorff distance, measured on
+ * the routes with longitudes scaled to the latitude (metres within a percent over a course's extent). The start
+ * point and the distance follow the new route. Undefined when the routes are too far apart. Run in a transaction.
+ */
+export async function correctRoute(tx: Queryable, id: string, route: Position[], maxMeters: number) {
+  const { rows } = await tx.query<{ id: string; distance_meters: number; deviation_meters: number; corrected: boolean }>(
+    `WITH line AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($2), 4326) AS g),
+          cur AS (SELECT c.id, c.route_geometry::geometry AS g, cos(radians(ST_Y(ST_StartPoint(c.route_geometry::geometry)))) AS k
+                    FROM courses c WHERE c.id = $1),
+          gap AS (SELECT ST_HausdorffDistance(ST_Scale(cur.g, cur.k, 1), ST_Scale(line.g, cur.k, 1)) * 111320 AS meters FROM cur, line),
+          upd AS (UPDATE courses c SET route_geometry = line.g::geography, start_point = ST_StartPoint(line.g)::geography,
+                                       distance_meters = greatest(1, round(ST_Length(line.g::geography))), updated_at = now()
+                    FROM line, gap WHERE c.id = $1 AND gap.meters <= $3
+                 RETURNING c.id, c.distance_meters)
+     SELECT cur.id, coalesce(upd.distance_meters, 0) AS distance_meters, gap.meters AS deviation_meters, upd.id IS NOT NULL AS corrected
+       FROM cur CROSS JOIN gap LEFT JOIN upd ON true`,
+    [id, JSON.stringify({ type: 'LineString', coordinates: route }), maxMeters],
+  );
+  return rows[0];
 }

@@ -8,6 +8,8 @@ import { AppError } from '../../infra/errors.js';
 import { authenticate } from '../auth/guard.js';
 import {
   BoundsQuery,
+  CorrectedRoute,
+  CorrectRouteBody,
   CourseDetail,
   CourseId,
   CourseList,
@@ -189,6 +191,20 @@ export const coursesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => service.updateCourse(db, request.params.course_id, request.userId, request.body),
+  );
+
+  app.patch(
+    '/:course_id/route',
+    {
+      schema: {
+        tags,
+        summary: 'Correct the caller’s course route by a few metres (GPS error)',
+        params: CourseId,
+        body: CorrectRouteBody,
+        response: { 200: CorrectedRoute, 403: ErrorRef, 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    (request) => service.correctRoute(db, app.deps.jobs, request.params.course_id, request.userId, request.body),
   );
 
   app.delete(

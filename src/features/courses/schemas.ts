@@ -1,6 +1,7 @@
 // Request and response schemas of the courses routes (API.md §5, §3 GET /users/me/courses; DECISIONS M1, M9).
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { RoutePreview } from './route-preview.js';
 
 /** Longest route a course may have; denser runs are simplified to fit. */
 export const MAX_ROUTE_POINTS = 10_000;
@@ -18,6 +19,8 @@ export const CourseId = Type.Object({ course_id: Uuid });
 const Title = Type.String({ minLength: 2, maxLength: 30 });
 const Description = Type.String({ maxLength: 500 });
 const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 30 }), { maxItems: 10 });
+const CourseType = Type.Union([Type.Literal('normal'), Type.Literal('loop')], { description: 'A loop course is run lap_count times' });
+const LapCount = Type.Integer({ minimum: 1, maximum: 100 });
 
 /** [lng, lat] or [lng, lat, alt]; the ranges are checked by the service (OpenAPI 3.0 has no tuple schema). */
 const Position = Type.Array(Type.Number(), { minItems: 2, maxItems: 3 });
@@ -41,6 +44,8 @@ export const CreateCourseBody = Type.Object({
   elevation_profile: Type.Array(Type.Number(), { maxItems: MAX_ROUTE_POINTS, default: [] }),
   is_public: Type.Boolean({ default: true }),
   tags: Type.Optional(Tags),
+  course_type: Type.Optional(CourseType),
+  lap_count: Type.Optional(LapCount),
 });
 export type CreateCourseBody = Static<typeof CreateCourseBody>;
 
@@ -94,6 +99,7 @@ export const CourseListItem = Type.Object({
   creator: Creator,
   stats: StatsSummary,
   created_at: DateTime,
+  route_preview: RoutePreview,
   distance_from_user_meters: Type.Optional(Type.Number({ description: 'Only with near_lat and near_lng' })),
 });
 export type CourseListItem = Static<typeof CourseListItem>;
@@ -123,6 +129,7 @@ export const NearbyCourse = Type.Object({
   like_count: Type.Integer(),
   avg_rating: Nullable(Type.Number()),
   active_runners: Type.Integer(),
+  route_preview: RoutePreview,
 });
 export type NearbyCourse = Static<typeof NearbyCourse>;
 
@@ -131,7 +138,7 @@ export const BoundsQuery = Type.Object({
   sw_lng: Lng,
   ne_lat: Lat,
   ne_lng: Lng,
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'The newer app asks for 500' }),
 });
 export type BoundsQuery = Static<typeof BoundsQuery>;
 
@@ -217,8 +224,22 @@ export const UpdateCourseBody = Type.Object({
   description: Type.Optional(Nullable(Description)),
   is_public: Type.Optional(Nullable(Type.Boolean())),
   tags: Type.Optional(Nullable(Tags)),
+  course_type: Type.Optional(Nullable(CourseType)),
+  lap_count: Type.Optional(Nullable(LapCount)),
 });
 export type UpdateCourseBody = Static<typeof UpdateCourseBody>;
+
+/** The newer app's route correction: small moves of the route, never a different one. */
+export const MAX_ROUTE_CORRECTION_METERS = 50;
+export const CorrectRouteBody = Type.Object({
+  route_geometry: Type.Object(
+    { type: Type.Optional(Type.String({ maxLength: 30 })), coordinates: Type.Array(Position, { minItems: 2, maxItems: MAX_ROUTE_POINTS }) },
+    { description: `GeoJSON LineString [lng, lat, alt]; it and the current route may nowhere be more than ${MAX_ROUTE_CORRECTION_METERS} m apart` },
+  ),
+});
+export type CorrectRouteBody = Static<typeof CorrectRouteBody>;
+export const CorrectedRoute = Type.Object({ id: Uuid, distance_meters: Type.Integer(), corrected: Type.Literal(true) });
+export type CorrectedRoute = Static<typeof CorrectedRoute>;
 
 export const UpdatedCourse = Type.Object({ id: Uuid, title: Type.String(), updated: Type.Boolean() });
 export type UpdatedCourse = Static<typeof UpdatedCourse>;
@@ -231,6 +252,8 @@ export const MyCourse = Type.Object({
   thumbnail_url: Nullable(Type.String()),
   is_public: Type.Boolean(),
   difficulty: Difficulty,
+  course_type: Nullable(CourseType),
+  lap_count: Nullable(Type.Integer()),
   created_at: DateTime,
   stats: StatsSummary,
 });

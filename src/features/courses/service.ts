@@ -12,8 +12,11 @@ import { computeDifficulty } from './difficulty.js';
 import * as q from './queries.js';
 import {
   MAX_BOUNDS_SPAN_DEGREES,
+  MAX_ROUTE_CORRECTION_METERS,
   MAX_ROUTE_POINTS,
   type BoundsQuery,
+  type CorrectedRoute,
+  type CorrectRouteBody,
   type CourseDetail,
   type CourseList,
   type CourseListItem,
@@ -115,6 +118,8 @@ export async function createCourse(db: Database, jobs: JobQueue, links: CourseLi
       isPublic: body.is_public,
       tags: body.tags ?? [],
       difficulty: computeDifficulty({ distanceMeters, elevationGainMeters, completionRate: null }),
+      courseType: body.course_type ?? null,
+      lapCount: body.lap_count ?? null,
     });
     await enqueueCourseThumbnail(jobs, tx, created.id);
     return created;
@@ -155,6 +160,7 @@ function toListItem(row: q.ListRow): CourseListItem {
     creator: { id: row.creator_id, nickname: row.creator_nickname, avatar_url: row.creator_avatar_url },
     stats: { total_runs: row.total_runs, unique_runners: row.unique_runners, avg_pace_seconds_per_km: row.avg_pace_seconds_per_km },
     created_at: row.created_at.toISOString(),
+    route_preview: row.route_preview,
     ...withoutNulls({ distance_from_user_meters: row.distance_from_user_meters }),
   };
 }
@@ -252,6 +258,8 @@ export async function updateCourse(db: Queryable, id: string, userId: string, bo
   if (body.description != null) changes.description = body.description || null;
   if (body.is_public != null) changes.is_public = body.is_public;
   if (body.tags != null) changes.tags = body.tags;
+  if (body.course_type != null) changes.course_type = body.course_type;
+  if (body.lap_count != null) changes.lap_count = body.lap_count;
   const updated = await q.updateCourse(db, id, changes);
   if (!updated) throw notFound('Course');
   return { ...updated, updated: true };
@@ -275,4 +283,27 @@ export async function myCourses(db: Queryable, userId: string): Promise<MyCourse
     created_at: created_at.toISOString(),
     stats: { total_runs, unique_runners, avg_pace_seconds_per_km },
   }));
+}
+
+/**
+ * The owner moves the route a little (GPS error): rankings, statistics and runs stay; the picture is redrawn.
+ * 422 ROUTE_TOO_DIFFERENT when the routes are more than MAX_ROUTE_CORRECTION_METERS apart anywhere.
+ */
+export async function correctRoute(db: Database, jobs: JobQueue, id: string, userId: string, body: CorrectRouteBody): Promise<CorrectedRoute> {
+  const route = checkedPositions(body.route_geometry.coordinates);
+  if (!hasTwoDistinct(route)) throw invalid('body', '/route_geometry/coordinates', 'a route needs at least two distinct positions');
+  return db.transaction(async (tx) => {
+    requireCourseOwner(await q.findCourseAccess(tx, id, true), userId);
+    const result = await q.correctRoute(tx, id, route, MAX_ROUTE_CORRECTION_METERS);
+    if (!result) throw notFound('Course');
+    if (!result.corrected) {
+      throw new AppError(
+        422,
+        'ROUTE_TOO_DIFFERENT',
+        `The corrected route is ${Math.round(result.deviation_meters)} m from the course at its farthest (at most ${MAX_ROUTE_CORRECTION_METERS} m)`,
+      );
+    }
+    await enqueueCourseThumbnail(jobs, tx, id);
+    return { id: result.id, distance_meters: result.distance_meters, corrected: true };
+  });
 }

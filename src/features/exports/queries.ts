@@ -119,11 +119,12 @@ async function all<R extends Row>(db: Queryable, text: string, values: unknown[]
 
 /** Account data; secrets (provider tokens, refresh tokens, device tokens) are left out on purpose. */
 export async function profileData(db: Queryable, userId: string) {
-  const [user, socialAccounts, strava] = await Promise.all([
+  const [user, socialAccounts, strava, points] = await Promise.all([
     all(
       db,
       `SELECT id, email, nickname, avatar_url, bio, instagram_username, birthday, height_cm, weight_kg, time_zone,
-              total_distance_meters, total_runs, user_code, created_at, updated_at
+              total_distance_meters, total_runs, user_code, total_points, weekly_goal_km, consent_terms_at, consent_privacy_at,
+              consent_location_at, consent_contacts_at, consent_marketing_at, created_at, updated_at
          FROM users WHERE id = $1`,
       [userId],
     ),
@@ -134,8 +135,14 @@ export async function profileData(db: Queryable, userId: string) {
          FROM strava_connections WHERE user_id = $1`,
       [userId],
     ),
+    all(
+      db,
+      `SELECT amount, balance_after, tx_type, reference_id AS run_record_id, checkin_day, created_at
+         FROM point_transactions WHERE user_id = $1 ORDER BY created_at, id`,
+      [userId],
+    ),
   ]);
-  return { ...user[0], social_accounts: socialAccounts, strava_connection: strava[0] ?? null };
+  return { ...user[0], social_accounts: socialAccounts, strava_connection: strava[0] ?? null, point_transactions: points };
 }
 
 /** The user's runs in start order: ids and start times only (the archive reads each run when it writes it). */

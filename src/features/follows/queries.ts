@@ -77,3 +77,25 @@ export async function followStatus(db: Queryable, viewerId: string, userId: stri
   );
   return rows[0];
 }
+
+/** Codes are stored upper-case; what a person types is upper-cased and stripped of spaces and dashes. */
+export const normaliseCode = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
+
+export async function findByCode(db: Queryable, code: string, viewerId: string) {
+  const { rows } = await db.query<{
+    id: string; user_code: string; nickname: string | null; avatar_url: string | null; bio: string | null;
+    total_distance_meters: number; total_runs: number; is_following: boolean;
+  }>(
+    `SELECT u.id, u.user_code, u.nickname, u.avatar_url, u.bio,
+            u.total_distance_meters - CASE WHEN u.id = $2 THEN 0 ELSE strava.distance END AS total_distance_meters,
+            u.total_runs - CASE WHEN u.id = $2 THEN 0 ELSE strava.runs END AS total_runs,
+            EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND following_id = u.id) AS is_following
+       FROM users u
+       -- Strava's terms: data from Strava is shown only to the user it belongs to, totals included.
+       CROSS JOIN LATERAL (SELECT coalesce(sum(distance_meters), 0) AS distance, count(*) AS runs
+                             FROM run_records WHERE user_id = u.id AND source = 'strava') strava
+      WHERE u.user_code = $1`,
+    [normaliseCode(code), viewerId],
+  );
+  return rows[0];
+}

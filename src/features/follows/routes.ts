@@ -1,7 +1,7 @@
 // Follow routes (API.md §4). Every route needs a bearer token; the caller is always the follower.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Follow, FollowList, FollowStatus, PageQuery, UserId } from './schemas.js';
+import { Follow, FollowByCodeBody, FollowList, FollowStatus, PageQuery, UserByCode, UserCodeParams, UserId } from './schemas.js';
 import * as service from './service.js';
 
 const tags = ['follows'];
@@ -66,5 +66,31 @@ export const followsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => service.status(db, request.userId, request.params.user_id),
+  );
+
+  app.get(
+    '/follows/search-by-code/:user_code',
+    {
+      schema: {
+        tags,
+        summary: 'The user with this code (the code they read to you)',
+        params: UserCodeParams,
+        response: { 200: UserByCode, 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    (request) => service.findByCode(db, request.userId, request.params.user_code),
+  );
+
+  app.post(
+    '/follows/by-code',
+    {
+      schema: {
+        tags,
+        summary: 'Follow the user with this code',
+        body: FollowByCodeBody,
+        response: { 201: Follow, 404: ErrorRef, 409: ErrorRef, 422: ErrorRef },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await service.followByCode(app.deps, request.userId, request.body.user_code)),
   );
 };

@@ -33,3 +33,20 @@ export const FollowStatus = Type.Object({
   following_count: Type.Integer(),
 });
 export type FollowStatus = Static<typeof FollowStatus>;
+
+/** A user's code as people read it to each other (case and spaces forgiven). */
+export const UserCodeParams = Type.Object({ user_code: Type.String({ minLength: 1, maxLength: 20 }) });
+export const FollowByCodeBody = Type.Object({ user_code: Type.String({ minLength: 1, maxLength: 20, description: 'The code GET /users/me shows' }) });
+export type FollowByCodeBody = Static<typeof FollowByCodeBody>;
+
+export const UserByCode = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  user_code: Type.String(),
+  nickname: Nullable(Type.String()),
+  avatar_url: Nullable(Type.String()),
+  bio: Nullable(Type.String()),
+  total_distance_meters: Type.Integer({ description: 'Strava runs left out, as on the public profile' }),
+  total_runs: Type.Integer(),
+  is_following: Type.Boolean(),
+});
+export type UserByCode = Static<typeof UserByCode>;

@@ -4,7 +4,7 @@ import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { enqueuePush } from '../notifications/push.js';
 import * as q from './queries.js';
-import type { Follow, FollowList, FollowStatus, PageQuery } from './schemas.js';
+import type { Follow, FollowList, FollowStatus, PageQuery, UserByCode } from './schemas.js';
 
 const toFollow = (row: q.FollowRow): Follow => ({
   id: row.id,
@@ -57,4 +57,17 @@ export async function status(db: Queryable, viewerId: string, userId: string): P
   const row = await q.followStatus(db, viewerId, userId);
   if (!row) throw notFound('User');
   return row;
+}
+
+export async function findByCode(db: Queryable, viewerId: string, code: string): Promise<UserByCode> {
+  const user = await q.findByCode(db, code, viewerId);
+  if (!user) throw notFound('User');
+  return user;
+}
+
+/** Follows the user with this code, exactly as following them by id. */
+export async function followByCode(deps: Pick<AppDeps, 'db' | 'jobs'>, followerId: string, code: string): Promise<Follow> {
+  const user = await q.findByCode(deps.db, code, followerId);
+  if (!user) throw notFound('User');
+  return follow(deps, followerId, user.id);
 }

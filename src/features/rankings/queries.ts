@@ -221,3 +221,48 @@ export async function bestRun(db: Queryable, courseId: string, userId: string): 
   );
   return rows[0];
 }
+
+export interface BoardFilter {
+  country?: string;
+  crewId?: string;
+}
+
+/**
+ * boardWithRank for a board narrowed to some runners (country, crew): ranks are positions among them, in board
+ * order. The counts table cannot answer this, so the course's matching rows are numbered; the filters make them
+ * few, and it reads only idx_rankings_board of one course.
+ */
+export async function filteredBoardWithRank(
+  db: Queryable,
+  courseId: string,
+  userId: string,
+  offset: number,
+  limit: number,
+  f: BoardFilter,
+): Promise<BoardWithRankRow[]> {
+  const { rows } = await db.query<BoardWithRankRow & Record<string, unknown>>(
+    `WITH course AS (
+       SELECT 1 FROM courses WHERE id = $1 AND (is_public OR creator_id = $2)
+     ), board AS (
+       SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at,
+              row_number() OVER (ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id) AS position
+         FROM rankings r JOIN users u ON u.id = r.user_id
+        WHERE r.course_id = $1 AND EXISTS (SELECT 1 FROM course)
+          AND ($5::text IS NULL OR u.country = upper($5))
+          -- a private crew's members are known to its members only: to anyone else its board is empty
+          AND ($6::uuid IS NULL OR (EXISTS (SELECT 1 FROM crew_members m WHERE m.crew_id = $6 AND m.user_id = r.user_id)
+                                    AND EXISTS (SELECT 1 FROM crews cr WHERE cr.id = $6 AND (cr.is_public OR EXISTS (
+                                          SELECT 1 FROM crew_members v WHERE v.crew_id = $6 AND v.user_id = $2)))))
+     ), mine AS MATERIALIZED (
+       SELECT (SELECT count(*) FROM board) AS total_runners, b.best_duration_seconds, b.best_pace_seconds_per_km, b.position AS rank
+         FROM course LEFT JOIN board b ON b.user_id = $2
+     )
+     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url,
+       p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
+       p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
+     FROM mine LEFT JOIN board p ON p.position > $3 AND p.position <= $3 + $4
+     ORDER BY p.position`,
+    [courseId, userId, offset, limit, f.country ?? null, f.crewId ?? null],
+  );
+  return rows;
+}

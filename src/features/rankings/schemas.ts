@@ -9,6 +9,12 @@ export const RankingsQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: '0-based page; with page or per_page the answer is the envelope' })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Entries per page (default 20)' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Replaces per_page; alone it answers a bare array of the top entries' })),
+  // The newer app's filters. Any of them makes the answer the envelope (only the newer app sends them).
+  country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'Only runners of this country (ISO 3166-1 alpha-2); ranks are within them' })),
+  crew_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only members of this crew; ranks are within them' })),
+  scope: Type.Optional(Type.Union([Type.Literal('all_time'), Type.Literal('season')], { description: 'Accepted; there are no seasons, so both are all time' })),
+  gender: Type.Optional(Type.Union([Type.Literal('male'), Type.Literal('female')], { description: 'Accepted and ignored: no app version lets a user give a gender' })),
+  age_group: Type.Optional(Type.String({ maxLength: 20, description: 'Accepted and ignored, as by the old server' })),
 });
 export type RankingsQuery = Static<typeof RankingsQuery>;
 

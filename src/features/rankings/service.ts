@@ -49,15 +49,20 @@ const toEntry = (row: q.BoardWithRankRow, rank: number): RankingEntry => ({
 });
 
 /**
- * A page of the board (M2: `limit` alone gives a bare array, page/per_page the envelope), in one statement with
+ * A page of the board (M2: `limit` alone gives a bare array, page/per_page or any of the newer app's filters the
+ * envelope), in one statement with
  * the course check and the caller's rank. The order is total, so the entry at 0-based position p has rank p + 1,
  * the same number rankOf computes for that user.
  */
 export async function rankings(db: Queryable, courseId: string, userId: string, query: RankingsQuery): Promise<Rankings> {
-  const bare = query.limit !== undefined && query.page === undefined && query.per_page === undefined;
+  const newerFilters = [query.country, query.crew_id, query.scope, query.gender, query.age_group].some((v) => v !== undefined);
+  const bare = query.limit !== undefined && query.page === undefined && query.per_page === undefined && !newerFilters;
   const size = query.limit ?? query.per_page ?? DEFAULT_PER_PAGE;
   const offset = (query.page ?? 0) * size;
-  const rows = await q.boardWithRank(db, courseId, userId, offset, size);
+  const narrowed = query.country !== undefined || query.crew_id !== undefined;
+  const rows = narrowed
+    ? await q.filteredBoardWithRank(db, courseId, userId, offset, size, { country: query.country, crewId: query.crew_id })
+    : await q.boardWithRank(db, courseId, userId, offset, size);
   const mine = rows[0];
   if (!mine) throw notFound('Course');
   const data = mine.e_user_id === null ? [] : rows.map((row, i) => toEntry(row, offset + i + 1));

@@ -1,7 +1,7 @@
 // What happens to every finished run, whatever its source (app completion, recovery, GPX/FIT/TCX and Strava
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
 // decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
-// progress and crews (XP, who holds the course), update the runner's counters, record challenge goals it reaches
+// progress and crews (XP, who holds the course), update the runner's counters and points, record challenge goals it reaches
 // and queue the course statistics.
 import type { AppDeps } from '../../infra/deps.js';
 import { isTimeZone } from '../../infra/config.js';
@@ -17,6 +17,7 @@ import { applyRunToEvents } from '../events/progress.js';
 import { applyRunToCrews } from '../crews/runs.js';
 import { applyRunToChallenges } from '../challenges/service.js';
 import { primaryGearFor } from '../gear/queries.js';
+import { awardRunPoints } from '../points/service.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
@@ -48,6 +49,8 @@ export interface FinishedRun {
   /** the runner's place on the course's leaderboard after this run; null when the run does not rank */
   ranking: RankedRunResult | null;
   userStats: { total_distance_meters: number; total_runs: number; streak_days: number };
+  /** points the run earned (see points/service) */
+  pointsEarned: number;
 }
 
 const usable = ([lng, lat]: LngLat) => Number.isFinite(lng) && Number.isFinite(lat) && Math.abs(lng) <= 180 && Math.abs(lat) <= 90;
@@ -160,6 +163,13 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
   const totals = await q.addRunToUser(tx, input.userId, input.values.distance_meters);
   const zone = totals.time_zone && isTimeZone(totals.time_zone) ? totals.time_zone : deps.config.DEFAULT_TIME_ZONE;
   const streakDays = await currentStreakDays(tx, input.userId, zone);
+  const pointsEarned = await awardRunPoints(tx, {
+    userId: input.userId,
+    runRecordId,
+    distanceMeters: input.values.distance_meters,
+    courseCompleted: course?.course_completed ?? false,
+    eligible: plausibility.plausible && input.source === 'app',
+  });
   await applyRunToChallenges(deps, tx, {
     userId: input.userId,
     finishedAt: input.values.finished_at,
@@ -173,5 +183,6 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
     courseCompleted: course?.course_completed ?? null,
     ranking,
     userStats: { total_distance_meters: totals.total_distance_meters, total_runs: totals.total_runs, streak_days: streakDays },
+    pointsEarned,
   };
 }

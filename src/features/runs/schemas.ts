@@ -206,6 +206,7 @@ export const RunCompleted = Type.Object({
   ranking: Type.Optional(Ranking),
   user_stats_update: UserStatsUpdate,
   missing_chunk_sequences: Type.Array(Type.Integer()),
+  points_earned: Type.Integer({ description: '1 per 100 m and 30 for a completed course; 0 for an implausible run' }),
 });
 export type RunCompleted = Static<typeof RunCompleted>;
 

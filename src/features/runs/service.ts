@@ -198,6 +198,8 @@ interface StoredCompletion {
   ranking: RankedRunResult | null;
   user_stats_update: { total_distance_meters: number; total_runs: number; streak_days: number };
   missing_chunk_sequences: number[];
+  /** absent in answers stored before points existed */
+  points_earned?: number;
 }
 
 /**
@@ -211,6 +213,7 @@ function completedAnswer(stored: StoredCompletion): RunCompleted {
     ...withoutNulls({ ranking: stored.ranking }),
     user_stats_update: { total_distance_meters, total_runs, streak_days, runner_level: runnerLevel(total_distance_meters) },
     missing_chunk_sequences: stored.missing_chunk_sequences,
+    points_earned: stored.points_earned ?? 0,
   };
 }
 
@@ -272,6 +275,7 @@ export async function completeRun(deps: Deps, userId: string, sessionId: string,
       ranking: finished.ranking,
       user_stats_update: finished.userStats,
       missing_chunk_sequences: missing,
+      points_earned: finished.pointsEarned,
     };
     await q.closeSession(tx, sessionId, 'completed', completion);
     return completedAnswer(completion);

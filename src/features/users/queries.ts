@@ -1,6 +1,7 @@
 // SQL of the users feature.
 import type { Queryable } from '../../infra/db/database.js';
 import { gearJson, type GearRow } from '../gear/queries.js';
+import { routePreviewSql } from '../courses/route-preview.js';
 
 export interface UserRow {
   [key: string]: unknown;
@@ -17,6 +18,7 @@ export interface UserRow {
   activity_region: string | null;
   total_distance_meters: number;
   total_runs: number;
+  total_points: number;
   created_at: Date;
   user_code: string;
   /** the name of the user's primary crew */
@@ -25,7 +27,7 @@ export interface UserRow {
 
 const COLUMNS = [
   'id', 'email', 'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username',
-  'country', 'activity_region', 'total_distance_meters', 'total_runs', 'created_at', 'user_code',
+  'country', 'activity_region', 'total_distance_meters', 'total_runs', 'total_points', 'created_at', 'user_code',
 ];
 const CREW_NAME = '(SELECT name FROM crews c WHERE c.id = u.primary_crew_id) AS crew_name';
 const USER_COLUMNS = [...COLUMNS.map((c) => `u.${c}`), CREW_NAME].join(', ');
@@ -90,7 +92,10 @@ export interface PublicProfileRow {
   followers_count: number;
   following_count: number;
   is_following: boolean;
-  courses: { id: string; title: string; distance_meters: number; thumbnail_url: string | null; total_runs: number; like_count: number }[];
+  courses: {
+    id: string; title: string; distance_meters: number; thumbnail_url: string | null; route_preview: number[][] | null;
+    total_runs: number; like_count: number;
+  }[];
   top_rankings: { course_id: string; course_title: string; rank: number; best_duration_seconds: number }[];
   gear: GearRow[];
 }
@@ -115,10 +120,11 @@ export async function findPublicProfile(db: Queryable, userId: string, viewerId:
             EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND following_id = u.id) AS is_following,
             (SELECT coalesce(json_agg(json_build_object(
                       'id', c.id, 'title', c.title, 'distance_meters', c.distance_meters,
-                      'thumbnail_url', c.thumbnail_url, 'total_runs', c.total_runs, 'like_count', c.like_count)
+                      'thumbnail_url', c.thumbnail_url, 'route_preview', c.route_preview, 'total_runs', c.total_runs,
+                      'like_count', c.like_count)
                     ORDER BY c.created_at DESC, c.id DESC), '[]')
                FROM (SELECT c.id, c.title, c.distance_meters, c.thumbnail_url, c.created_at,
-                            coalesce(s.total_runs, 0) AS total_runs,
+                            coalesce(s.total_runs, 0) AS total_runs, ${routePreviewSql('c')} AS route_preview,
                             (SELECT count(*) FROM course_likes l WHERE l.course_id = c.id) AS like_count
                        FROM courses c LEFT JOIN course_stats s ON s.course_id = c.id
                       WHERE c.creator_id = u.id AND c.is_public
@@ -196,4 +202,43 @@ export async function unreferencedFiles(db: Queryable, urls: string[]): Promise<
     [urls],
   );
   return rows.map((r) => r.url);
+}
+
+/**
+ * Records the consents: terms, privacy and location are stamped when given (a later false does not withdraw
+ * them: the app cannot be used without them); contacts and marketing follow the latest answer.
+ */
+export async function saveConsent(
+  db: Queryable,
+  id: string,
+  c: { terms: boolean; privacy: boolean; location: boolean; contacts: boolean; marketing: boolean },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE users SET consent_terms_at = CASE WHEN $2 THEN now() ELSE consent_terms_at END,
+                      consent_privacy_at = CASE WHEN $3 THEN now() ELSE consent_privacy_at END,
+                      consent_location_at = CASE WHEN $4 THEN now() ELSE consent_location_at END,
+                      consent_contacts_at = CASE WHEN $5 THEN now() END,
+                      consent_marketing_at = CASE WHEN $6 THEN now() END,
+                      updated_at = now()
+      WHERE id = $1`,
+    [id, c.terms, c.privacy, c.location, c.contacts, c.marketing],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+/** Users whose nickname contains `text`, by nickname (idx_users_nickname_trgm). */
+export async function searchUsers(db: Queryable, text: string, limit: number, offset: number) {
+  const pattern = `%${escapeLike(text)}%`;
+  const [page, count] = await Promise.all([
+    db.query<{ id: string; nickname: string | null; avatar_url: string | null; crew_name: string | null; activity_region: string | null }>(
+      `SELECT u.id, u.nickname, u.avatar_url, u.activity_region, ${CREW_NAME}
+         FROM users u WHERE u.nickname ILIKE $1 ESCAPE '\\'
+        ORDER BY u.nickname, u.id LIMIT $2 OFFSET $3`,
+      [pattern, limit, offset],
+    ),
+    db.query<{ total: number }>(`SELECT count(*) AS total FROM users WHERE nickname ILIKE $1 ESCAPE '\\'`, [pattern]),
+  ]);
+  return { rows: page.rows, total: count.rows[0]!.total };
 }

@@ -3,6 +3,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
+  ConsentBody,
+  ConsentSaved,
   ProfileResponse,
   PublicProfile,
   SetupProfileBody,
@@ -10,6 +12,8 @@ import {
   UpdateProfileBody,
   UserId,
   UserResponse,
+  UserSearch,
+  UserSearchQuery,
 } from './schemas.js';
 import * as service from './service.js';
 
@@ -72,6 +76,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request) => service.getPublicProfile(db, request.params.user_id, request.userId),
   );
 
+  // The older app deletes at /users/me, the newer one at /users/me/account (answering 200 {deleted: true}).
   app.delete(
     '/users/me',
     {
@@ -85,5 +90,46 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await service.deleteAccount(app.deps, request.log, request.userId);
       return reply.status(204).send(null);
     },
+  );
+
+  app.delete(
+    '/users/me/account',
+    {
+      schema: {
+        tags,
+        summary: 'Delete the account and everything it owns (the newer app’s path)',
+        response: { 200: Type.Object({ deleted: Type.Literal(true) }), 404: ErrorRef },
+      },
+    },
+    async (request) => {
+      await service.deleteAccount(app.deps, request.log, request.userId);
+      return { deleted: true as const };
+    },
+  );
+
+  app.put(
+    '/users/me/consent',
+    {
+      schema: {
+        tags,
+        summary: 'Record the onboarding consents',
+        body: ConsentBody,
+        response: { 200: ConsentSaved, 404: ErrorRef, 422: ErrorRef },
+      },
+    },
+    (request) => service.saveConsent(db, request.userId, request.body),
+  );
+
+  app.get(
+    '/users/search',
+    {
+      schema: {
+        tags,
+        summary: 'Users whose nickname contains the text',
+        querystring: UserSearchQuery,
+        response: { 200: UserSearch, 422: ErrorRef },
+      },
+    },
+    (request) => service.searchUsers(db, request.query),
   );
 };

@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable } from '../../infra/http/schemas.js';
 import { GearItem } from '../gear/schemas.js';
+import { RoutePreview } from '../courses/route-preview.js';
 import { MAX_RUNNER_LEVEL } from './runner-level.js';
 
 const NICKNAME_CHAR = String.raw`[\p{L}\p{M}\p{N}_.\-]`;
@@ -70,6 +71,7 @@ const profileFields = {
   gender: Type.Null({ description: 'The newer app declares it; no app version lets a user set it, so it is always null' }),
   total_distance_meters: Type.Integer(),
   total_runs: Type.Integer(),
+  total_points: Type.Integer({ description: 'Points earned by runs and daily check-ins (POST /users/me/daily-checkin)' }),
   runner_level: RunnerLevel,
   created_at: DateTime,
   user_code: Type.String({ description: 'The code others use to invite the user to a crew; shown to the user only' }),
@@ -113,6 +115,7 @@ export const PublicProfile = Type.Object({
       title: Type.String(),
       distance_meters: Type.Integer(),
       thumbnail_url: Nullable(Type.String()),
+      route_preview: RoutePreview,
       total_runs: Type.Integer(),
       like_count: Type.Integer(),
     }),
@@ -131,3 +134,35 @@ export const PublicProfile = Type.Object({
   gear_items: Type.Optional(Type.Array(GearItem, { description: 'All the user’s gear, as GET /users/{user_id}/gear lists it' })),
 });
 export type PublicProfile = Static<typeof PublicProfile>;
+
+export const ConsentBody = Type.Object({
+  terms: Type.Boolean(),
+  privacy: Type.Boolean(),
+  location: Type.Boolean(),
+  contacts: Type.Boolean({ default: false }),
+  marketing: Type.Boolean({ default: false }),
+});
+export type ConsentBody = Static<typeof ConsentBody>;
+export const ConsentSaved = Type.Object({ status: Type.Literal('ok') });
+
+export const UserSearchQuery = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 50, description: 'Nickname contains this text (literally, any case)' }),
+  page: Type.Integer({ minimum: 0, maximum: 10_000, default: 0 }),
+  per_page: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
+});
+export type UserSearchQuery = Static<typeof UserSearchQuery>;
+
+export const UserSearch = Type.Object({
+  data: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      nickname: Nullable(Type.String()),
+      avatar_url: Nullable(Type.String()),
+      crew_name: Nullable(Type.String()),
+      activity_region: Nullable(Type.String()),
+    }),
+  ),
+  total_count: Type.Integer(),
+  has_next: Type.Boolean(),
+});
+export type UserSearch = Static<typeof UserSearch>;

@@ -12,7 +12,17 @@ import { releaseImages } from '../crews/service.js';
 import { toGearItem } from '../gear/service.js';
 import * as q from './queries.js';
 import { runnerLevel } from './runner-level.js';
-import type { ProfileResponse, PublicProfile, SetupProfileBody, SocialCounts, UpdateProfileBody, UserResponse } from './schemas.js';
+import type {
+  ConsentBody,
+  ProfileResponse,
+  PublicProfile,
+  SetupProfileBody,
+  SocialCounts,
+  UpdateProfileBody,
+  UserResponse,
+  UserSearch,
+  UserSearchQuery,
+} from './schemas.js';
 
 /**
  * Runs before validation, so the schema checks what will be stored: nickname NFC-normalised (a
@@ -45,6 +55,7 @@ function toProfile(row: q.UserRow): ProfileResponse {
     gender: null,
     total_distance_meters: row.total_distance_meters,
     total_runs: row.total_runs,
+    total_points: row.total_points,
     runner_level: runnerLevel(row.total_distance_meters),
     created_at: row.created_at.toISOString(),
     user_code: row.user_code,
@@ -160,4 +171,14 @@ export async function deleteAccount(deps: Deps & Pick<AppDeps, 'config' | 'logge
   for (const key of deleted.privateKeys) {
     await deps.storage.delete(key).catch((err: unknown) => log.warn({ err, key }, 'could not delete a stored file'));
   }
+}
+
+export async function saveConsent(db: Queryable, userId: string, body: ConsentBody): Promise<{ status: 'ok' }> {
+  if (!(await q.saveConsent(db, userId, body))) throw notFound('User');
+  return { status: 'ok' };
+}
+
+export async function searchUsers(db: Queryable, query: UserSearchQuery): Promise<UserSearch> {
+  const { rows, total } = await q.searchUsers(db, query.q.trim() || query.q, query.per_page, query.page * query.per_page);
+  return { data: rows, total_count: total, has_next: (query.page + 1) * query.per_page < total };
 }
