@@ -45,6 +45,7 @@ import { courseCrewRankingRoutes, crewChallengeRoutes } from './features/crews/c
 import { groupRunsRoutes } from './features/group-runs/routes.js';
 import { challengesRoutes } from './features/challenges/routes.js';
 import { liveGroupRunsRoutes, MAX_MESSAGE_BYTES } from './features/live-group-runs/routes.js';
+import { contactsRoutes } from './features/contacts/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(groupRunsRoutes, { prefix: '/group-runs' });
       await api.register(challengesRoutes, { prefix: '/challenges' });
       await api.register(liveGroupRunsRoutes, { prefix: '/live-group-runs' });
+      await api.register(contactsRoutes, { prefix: '/contacts' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },
