@@ -52,6 +52,7 @@ import { adminAnnouncementsRoutes, announcementsRoutes } from './features/announ
 import { pointsRoutes } from './features/points/routes.js';
 import { analyticsRoutes } from './features/analytics/routes.js';
 import { leaderboardRoutes } from './features/leaderboard/routes.js';
+import { contactsRoutes } from './features/contacts/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -151,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(pointsRoutes);
       await api.register(analyticsRoutes, { prefix: '/users/me' });
       await api.register(leaderboardRoutes, { prefix: '/leaderboard' });
+      await api.register(contactsRoutes, { prefix: '/contacts' });
       // Feature routes are registered here.
     },
     { prefix: API_PREFIX },

@@ -37,9 +37,18 @@ describe('configuration', () => {
   it('refuses a default or short JWT secret in production', () => {
     assert.throws(() => loadConfig({ APP_ENV: 'production' }, noDotEnv), /JWT_SECRET_KEY/);
     assert.throws(() => loadConfig({ APP_ENV: 'production', JWT_SECRET_KEY: 'short-secret' }, noDotEnv), /JWT_SECRET_KEY/);
-    const config = loadConfig({ APP_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(32) }, noDotEnv);
+    const config = loadConfig({ APP_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(32), CONTACT_HASH_KEY: 'c'.repeat(32) }, noDotEnv);
     assert.equal(config.docsEnabled, false);
     assert.equal(loadConfig({ APP_ENV: 'staging' }, noDotEnv).APP_ENV, 'staging');
+  });
+
+  it('wants a CONTACT_HASH_KEY of at least 32 characters, required in production', () => {
+    const production = { APP_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(32) };
+    assert.throws(() => loadConfig(production, noDotEnv), /CONTACT_HASH_KEY/);
+    assert.throws(() => loadConfig({ ...production, CONTACT_HASH_KEY: 'c'.repeat(31) }, noDotEnv), /CONTACT_HASH_KEY/);
+    assert.throws(() => loadConfig({ CONTACT_HASH_KEY: 'short' }, noDotEnv), /CONTACT_HASH_KEY/);
+    assert.equal(loadConfig({ ...production, CONTACT_HASH_KEY: 'c'.repeat(32) }, noDotEnv).CONTACT_HASH_KEY, 'c'.repeat(32));
+    assert.equal(loadConfig({}, noDotEnv).CONTACT_HASH_KEY, '', 'development derives one');
   });
 
   it('reads .env, with the environment taking precedence', () => {

@@ -1,6 +1,6 @@
 // Exports: one run as GPX 1.1 (parsed back and compared point by point), and the personal-data archive built by
 // the background job, unzipped and read back; only the owner gets either.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -266,6 +266,10 @@ describe('exports', () => {
         assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/users/me/daily-checkin', headers: u.auth })).statusCode, 200);
       }
       await t.app.inject({ method: 'PUT', url: '/api/v1/users/me/consent', headers: owner.auth, payload: { terms: true, privacy: true, location: true, contacts: false, marketing: false } });
+      // The owner registered their phone number (contacts): the archive says so, and holds no hash of it.
+      const phoneHash = createHash('sha256').update('+821012345678').digest('hex');
+      assert.equal((await t.app.inject({ method: 'PUT', url: '/api/v1/contacts/phone-hash', headers: owner.auth, payload: { phone_hash: phoneHash } })).statusCode, 200);
+      const { rows: keyed } = await t.db.query<{ hex: string }>("SELECT encode(keyed_hash, 'hex') AS hex FROM contact_phone_hashes WHERE user_id = $1", [owner.id]);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -281,6 +285,10 @@ describe('exports', () => {
       const profile = json('profile.json');
       assert.equal(profile.id, owner.id);
       assert.equal(profile.nickname, owner.nickname);
+      assert.equal(profile.contact_matching.has_phone_hash, true);
+      assert.match(profile.contact_matching.registered_at, /^\d{4}-\d{2}-\d{2}T/);
+      const everything = [...files.values()].map((b) => b.toString('utf8')).join('\n');
+      for (const hash of [phoneHash, keyed[0]!.hex]) assert.ok(!everything.includes(hash), 'no phone hash in the archive');
       const runs = json('runs.json') as { id: string; source: string; route: { type: string; coordinates: number[][] }; gpx_file: string }[];
       assert.deepEqual(runs.map((r) => r.id), [appRunId, importedRunId]);
       assert.equal(runs[0]!.route.type, 'LineString');

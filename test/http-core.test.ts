@@ -140,13 +140,13 @@ describe('HTTP core', () => {
 describe('docs in production', () => {
   it('are off unless enabled', async () => {
     const secret = 'x'.repeat(40);
-    const off = await createTestApp({ APP_ENV: 'production', JWT_SECRET_KEY: secret });
+    const off = await createTestApp({ APP_ENV: 'production', JWT_SECRET_KEY: secret, CONTACT_HASH_KEY: secret });
     try {
       assert.equal((await off.app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 404);
     } finally {
       await off.close();
     }
-    const on = await createTestApp({ APP_ENV: 'production', JWT_SECRET_KEY: secret, ENABLE_DOCS: 'true' });
+    const on = await createTestApp({ APP_ENV: 'production', JWT_SECRET_KEY: secret, CONTACT_HASH_KEY: secret, ENABLE_DOCS: 'true' });
     try {
       assert.equal((await on.app.inject({ method: 'GET', url: '/docs/json' })).statusCode, 200);
     } finally {

@@ -160,7 +160,7 @@ describe('Sentry error reporting', () => {
     assert.equal(tracesSampleRate({ APP_ENV: 'staging', SENTRY_TRACES_SAMPLE_RATE: undefined }), 1.0);
     assert.equal(tracesSampleRate({ APP_ENV: 'development', SENTRY_TRACES_SAMPLE_RATE: undefined }), 1.0);
     assert.equal(tracesSampleRate({ APP_ENV: 'production', SENTRY_TRACES_SAMPLE_RATE: 0 }), 0);
-    const env = { APP_ENV: 'production', JWT_SECRET_KEY: 'x'.repeat(40), SENTRY_TRACES_SAMPLE_RATE: '0.25' };
+    const env = { APP_ENV: 'production', JWT_SECRET_KEY: 'x'.repeat(40), CONTACT_HASH_KEY: 'c'.repeat(40), SENTRY_TRACES_SAMPLE_RATE: '0.25' };
     assert.equal(tracesSampleRate(loadConfig(env, '/nonexistent/.env')), 0.25);
     assert.equal(Sentry.getClient()?.getOptions().tracesSampleRate, 1.0);
   });

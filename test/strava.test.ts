@@ -101,7 +101,7 @@ describe('Strava', () => {
     it('wants a 32-byte TOKEN_ENCRYPTION_KEY, required in production with Strava', () => {
       const noDotEnv = '/nonexistent/.env';
       assert.throws(() => loadConfig({ TOKEN_ENCRYPTION_KEY: randomBytes(16).toString('base64') }, noDotEnv), /TOKEN_ENCRYPTION_KEY/);
-      const production = { APP_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(40), STRAVA_CLIENT_ID: '1' };
+      const production = { APP_ENV: 'production', JWT_SECRET_KEY: 'k'.repeat(40), CONTACT_HASH_KEY: 'c'.repeat(40), STRAVA_CLIENT_ID: '1' };
       assert.throws(() => loadConfig(production, noDotEnv), (err: Error) => err instanceof ConfigError && /TOKEN_ENCRYPTION_KEY/.test(err.message));
       assert.equal(loadConfig({ ...production, TOKEN_ENCRYPTION_KEY: key }, noDotEnv).TOKEN_ENCRYPTION_KEY, key);
       assert.throws(() => loadConfig({ STRAVA_API_BASE_URL: 'nope' }, noDotEnv), /STRAVA_API_BASE_URL/);

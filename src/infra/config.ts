@@ -93,6 +93,8 @@ export const ConfigSchema = Type.Object({
   LIVE_WS_MESSAGES_PER_SECOND: Num(5, 'Live group run sockets: sustained messages per second per socket (bursts up to 4x); a flood closes the socket', 0.1, 1000),
   RATE_LIMIT_PER_MINUTE: Int(100, 'Requests per minute per client IP on the whole API', 1),
   AUTH_RATE_LIMIT_PER_MINUTE: Int(10, 'Requests per minute per client IP on login and token refresh', 1),
+  CONTACT_HASH_KEY: Str('', 'Secret (at least 32 characters) of the keyed hash under which contact phone hashes are stored; required in production (development derives one from JWT_SECRET_KEY)'),
+  CONTACT_HASHES_PER_DAY: Int(5000, 'Contacts: phone hashes one user may submit per 24 hours, matching and registering together', 1),
 
   SENTRY_DSN: Str('', 'Sentry DSN; empty disables error reporting'),
   SENTRY_TRACES_SAMPLE_RATE: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Trace sampling; default 0.1 in production, 1.0 otherwise' })),
@@ -202,6 +204,13 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
   }
   if (raw.APP_ENV === 'production' && raw.STRAVA_CLIENT_ID && !raw.TOKEN_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration: TOKEN_ENCRYPTION_KEY must be set in production when STRAVA_CLIENT_ID is set');
+  }
+  // Contact hashes are SHA-256 of ~10-digit numbers: only this key keeps a database dump from reversing them.
+  if (raw.CONTACT_HASH_KEY && raw.CONTACT_HASH_KEY.length < 32) {
+    throw new ConfigError('Invalid configuration: CONTACT_HASH_KEY must be a random secret of at least 32 characters');
+  }
+  if (raw.APP_ENV === 'production' && !raw.CONTACT_HASH_KEY) {
+    throw new ConfigError('Invalid configuration: CONTACT_HASH_KEY must be set to a random secret of at least 32 characters in production');
   }
   if (!isTimeZone(raw.DEFAULT_TIME_ZONE)) {
     throw new ConfigError(`Invalid configuration: DEFAULT_TIME_ZONE=${JSON.stringify(raw.DEFAULT_TIME_ZONE)} is not an IANA time zone`);

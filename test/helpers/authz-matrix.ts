@@ -1,7 +1,7 @@
 // The authorisation matrix: every route of the server, classified, with what an attacker tries on the owner's
 // objects and what must hold afterwards. Routes are listed from the server itself (its router and its OpenAPI
 // document), so a route added without an entry here fails test/authz-matrix.test.ts with its name.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import yauzl from 'yauzl';
 import { buildUserExport } from '../../src/features/exports/service.js';
@@ -1001,6 +1001,49 @@ export const ROUTES: Record<string, RouteEntry> = {
     probes: (w) => [
       adminOnly('the published one', { params: { announcement_id: w.owner.announcements.published } }),
       adminOnly('the unpublished one', { params: { announcement_id: w.owner.announcements.unpublished } }),
+    ],
+  },
+
+  // ---- contacts (the owner registered their own number: consent to be found by people who have it)
+  'PUT /api/v1/contacts/phone-hash': {
+    class: 'self',
+    probes: (w) => [
+      mine('a number of my own', [200], { body: { phone_hash: createHash('sha256').update(randomUUID()).digest('hex') } }),
+      { label: "the owner's number: theirs stays theirs", body: { phone_hash: w.owner.phoneHash }, expect: [409], effect: 'none' },
+    ],
+  },
+  'DELETE /api/v1/contacts/phone-hash': {
+    class: 'self',
+    probes: (w) => [
+      mine('remove my number (the owner keeps theirs)', [204], {
+        prepare: (caller) =>
+          sql(w, "INSERT INTO contact_phone_hashes (user_id, keyed_hash) VALUES ($1::uuid, sha256(convert_to($1::text, 'UTF8'))) ON CONFLICT (user_id) DO NOTHING", [caller.id]),
+      }),
+    ],
+  },
+  'GET /api/v1/contacts/phone-hash-status': {
+    class: 'own-read',
+    probes: (w) => [
+      read('mine, not the owner’s', {
+        prepare: (caller) => sql(w, 'DELETE FROM contact_phone_hashes WHERE user_id = $1', [caller.id]),
+        check: field('has_phone_hash', false),
+      }),
+    ],
+  },
+  'POST /api/v1/contacts/match': {
+    class: 'self',
+    probes: (w) => [
+      {
+        label: "the owner's number finds the owner (who opted in) and changes nothing",
+        body: { contact_hashes: [w.owner.phoneHash] },
+        expect: [200],
+        effect: 'none',
+        prepare: (caller) => sql(w, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [caller.id, w.owner.user.id]),
+        check: (body) => {
+          const ids = (body as { matches?: { id: string }[] } | undefined)?.matches?.map((m) => m.id);
+          return JSON.stringify(ids) === JSON.stringify([w.owner.user.id]) ? undefined : `matches should be the owner alone, not ${JSON.stringify(ids)}`;
+        },
+      },
     ],
   },
 

@@ -1,6 +1,6 @@
 // The objects of the authorisation matrix (test/authz-matrix.test.ts, scripts/soak/authz.ts): an owner with one
 // of everything, made through the API where the app makes it, and an attacker with a public course of their own.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
@@ -130,6 +130,8 @@ export interface Owner {
   avatarUrl: string;
   /** the code the owner reads to people (GET /follows/search-by-code, POST /follows/by-code) */
   userCode: string;
+  /** the app's SHA-256 of the owner's phone number, which the owner registered (never echoed by any answer) */
+  phoneHash: string;
   /** storage keys of the owner's files: avatar, imported file, data export */
   files: string[];
   gpx: Buffer;
@@ -399,6 +401,9 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   await ok(app, user, { method: 'POST', url: '/api/v1/notifications/token', body: { device_token: deviceToken, platform: 'ios' } }, 201);
   await ok(app, user, { method: 'PATCH', url: '/api/v1/notifications/settings', body: { course_review: false } }, 200);
   await ok(app, user, { method: 'POST', url: `/api/v1/users/${friend.id}/follow` }, 201);
+  // A number of the owner's, as the app hashes it (any 64 hex digits do here).
+  const phoneHash = createHash('sha256').update(`+82 owner ${randomUUID()}`).digest('hex');
+  await ok(app, user, { method: 'PUT', url: '/api/v1/contacts/phone-hash', body: { phone_hash: phoneHash } }, 200);
   await ok(app, friend, { method: 'POST', url: `/api/v1/users/${user.id}/follow` }, 201);
   const birthday = `19${50 + Math.floor(Math.random() * 40)}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
   await ok(app, user, { method: 'PATCH', url: '/api/v1/users/me/profile', body: { bio: 'owner', birthday } }, 200);
@@ -423,13 +428,13 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   const secrets = [
     privateCourse, turnedPrivate, turnedTitle, draftTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned,
     challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
-    birthday /* a private profile field */, email, ...sessions.finished, ...files.slice(1),
+    birthday /* a private profile field */, email, phoneHash, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
     runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, importId, exportId,
-    deviceToken, athleteId, stravaState, avatarUrl, userCode, files, gpx,
+    deviceToken, athleteId, stravaState, avatarUrl, userCode, phoneHash, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
   };

@@ -117,9 +117,12 @@ async function all<R extends Row>(db: Queryable, text: string, values: unknown[]
   return (await db.query<R>(text, values)).rows;
 }
 
-/** Account data; secrets (provider tokens, refresh tokens, device tokens) are left out on purpose. */
+/**
+ * Account data; secrets (provider tokens, refresh tokens, device tokens) are left out on purpose, and so is the
+ * stored phone hash: it is a keyed hash, not the number, and means nothing outside this server.
+ */
 export async function profileData(db: Queryable, userId: string) {
-  const [user, socialAccounts, strava, points] = await Promise.all([
+  const [user, socialAccounts, strava, points, contactMatching] = await Promise.all([
     all(
       db,
       `SELECT id, email, nickname, avatar_url, bio, instagram_username, birthday, height_cm, weight_kg, time_zone,
@@ -141,8 +144,15 @@ export async function profileData(db: Queryable, userId: string) {
          FROM point_transactions WHERE user_id = $1 ORDER BY created_at, id`,
       [userId],
     ),
+    all<{ has_phone_hash: boolean; registered_at: Date | null }>(
+      db,
+      `SELECT count(*) > 0 AS has_phone_hash, max(created_at) AS registered_at FROM contact_phone_hashes WHERE user_id = $1`,
+      [userId],
+    ),
   ]);
-  return { ...user[0], social_accounts: socialAccounts, strava_connection: strava[0] ?? null, point_transactions: points };
+  return {
+    ...user[0], social_accounts: socialAccounts, strava_connection: strava[0] ?? null, point_transactions: points, contact_matching: contactMatching[0],
+  };
 }
 
 /** The user's runs in start order: ids and start times only (the archive reads each run when it writes it). */
