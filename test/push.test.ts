@@ -229,6 +229,8 @@ describe('push notifications with a service account', () => {
       group_run_invite: true,
       group_run_reminder: true,
       challenge_completed: true,
+      friend_request: true,
+      friend_accepted: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 
