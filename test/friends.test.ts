@@ -25,7 +25,8 @@ describe('friends', () => {
     await t.db.query(`INSERT INTO device_tokens (user_id, device_token, platform) VALUES ($1, $2, 'ios')`, [u.id, `token-${u.id}`]);
     return u;
   };
-  const users = (n: number) => Promise.all(Array.from({ length: n }, user));
+  type Five = [TestUser, TestUser, TestUser, TestUser, TestUser];
+  const users = async (n: 1 | 2 | 3 | 4 | 5) => (await Promise.all(Array.from({ length: n }, user))) as Five;
   const pushes = async (kind: string, userId: string) =>
     (await t.db.query<{ data: Json }>('SELECT data FROM push_notifications WHERE kind = $1 AND user_id = $2', [kind, userId])).rows.map((r) => r.data);
   const pairRows = async (a: TestUser, b: TestUser) =>

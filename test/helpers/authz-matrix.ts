@@ -111,6 +111,21 @@ const newEvent = (courseId: string) => ({
 });
 const followOwner = (w: World) => (caller: TestUser) =>
   sql(w, 'INSERT INTO follows (follower_id, following_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND following_id = $2)', [caller.id, w.owner.user.id]);
+/**
+ * Only this row between the caller and the owner: none, the caller's or the owner's pending request, or a friendship
+ * (made directly, so no push is involved). Returns the row's id as `request_id`.
+ */
+const withOwner = (w: World, state: 'none' | 'caller-asked' | 'owner-asked' | 'friends') => async (caller: TestUser) => {
+  const [me, owner] = [caller.id, w.owner.user.id];
+  await sql(w, 'DELETE FROM friendships WHERE (requester_id = $1 AND recipient_id = $2) OR (requester_id = $2 AND recipient_id = $1)', [me, owner]);
+  if (state === 'none') return undefined;
+  const [from, to] = state === 'owner-asked' ? [owner, me] : [me, owner];
+  const friends = state === 'friends';
+  const { rows } = await sql(w, 'INSERT INTO friendships (requester_id, recipient_id, status, accepted_at) VALUES ($1, $2, $3, $4) RETURNING id', [
+    from, to, friends ? 'accepted' : 'pending', friends ? new Date() : null,
+  ]);
+  return { request_id: rows[0]!.id as string };
+};
 const field = (key: string, expected: unknown) => (body: unknown) =>
   (body as Record<string, unknown> | null)?.[key] === expected ? undefined : `${key} should be ${String(expected)}`;
 const absent = (key: string) => (body: unknown) =>
@@ -220,6 +235,48 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/users/{user_id}/followers': { class: 'shared-read', probes: (w) => [read("the owner's followers", { params: { user_id: w.owner.user.id } })] },
   'GET /api/v1/users/{user_id}/following': { class: 'shared-read', probes: (w) => [read('whom the owner follows', { params: { user_id: w.owner.user.id } })] },
   'GET /api/v1/users/{user_id}/follow-status': { class: 'shared-read', probes: (w) => [read('do I follow the owner', { params: { user_id: w.owner.user.id } })] },
+  // ---- friends (a request or friendship is its two users'; anyone else is told 404)
+  'POST /api/v1/friend-requests/{user_id}': {
+    class: 'open',
+    probes: (w) => [mine('ask the owner to be friends', [201], { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'none') })],
+  },
+  'PATCH /api/v1/friend-requests/{request_id}/accept': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      refused('my own request to the owner', {}, { prepare: withOwner(w, 'caller-asked') }),
+    ],
+  },
+  'PATCH /api/v1/friend-requests/{request_id}/decline': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      refused('my own request to the owner', {}, { prepare: withOwner(w, 'caller-asked') }),
+    ],
+  },
+  'DELETE /api/v1/friend-requests/{request_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      hidden("the owner's friendship", { request_id: w.owner.friendships.withFriend }),
+      refused("the owner's request to me", {}, { prepare: withOwner(w, 'owner-asked') }),
+    ],
+  },
+  'DELETE /api/v1/friends/{user_id}': {
+    class: 'self',
+    probes: (w) => [
+      mine("unfriend the owner's friend (I am not theirs): nothing changes", [204], { params: { user_id: w.owner.friend.id } }),
+      mine('unfriend the owner', [204], { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'friends') }),
+    ],
+  },
+  'GET /api/v1/friend-requests/received': { class: 'own-read', probes: (w) => [read('requests I received', { prepare: withOwner(w, 'owner-asked') })] },
+  'GET /api/v1/friend-requests/sent': { class: 'own-read', probes: () => [read('requests I sent')] },
+  'GET /api/v1/friend-requests/pending-count': { class: 'own-read', probes: () => [read('my badge')] },
+  'GET /api/v1/friends': { class: 'own-read', probes: (w) => [read('my friends', { prepare: withOwner(w, 'friends') })] },
+  'GET /api/v1/users/{user_id}/friendship-status': {
+    class: 'shared-read',
+    probes: (w) => [read('the owner and me', { params: { user_id: w.owner.user.id }, check: field('friends_count', 1) })],
+  },
 
   // ---- exports
   'GET /api/v1/runs/{run_id}/export.gpx': {
@@ -936,6 +993,8 @@ function ownedBy(table: string, columns: string[]): string | null {
   if (table === 'crews') own.push('x.id IN (SELECT crew_id FROM crew_members WHERE user_id = $1::uuid AND grade_level = 5)');
   // The invitations of a group run belong to its host.
   if (table === 'group_run_members') own.push('x.group_run_id IN (SELECT id FROM group_runs WHERE creator_id = $1::uuid)');
+  // A friend request or friendship belongs to both its users.
+  if (table === 'friendships') own.push('x.requester_id = $1::uuid', 'x.recipient_id = $1::uuid');
   // A live group run belongs to its host.
   if (table === 'live_group_runs') own.push('x.host_user_id = $1::uuid');
   // Chunks belong to their session.

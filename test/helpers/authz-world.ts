@@ -112,6 +112,8 @@ export interface Owner {
   goalChallenges: { open: string; ended: string };
   /** the owner's live group runs: waiting on the public course (the friend joined), and on the private course */
   liveRuns: { open: string; onPrivate: string };
+  /** the owner's friendship with the friend, and the owner's pending friend request to someone else */
+  friendships: { withFriend: string; pending: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -353,6 +355,11 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   await ok(app, user, { method: 'PATCH', url: '/api/v1/notifications/settings', body: { course_review: false } }, 200);
   await ok(app, user, { method: 'POST', url: `/api/v1/users/${friend.id}/follow` }, 201);
   await ok(app, friend, { method: 'POST', url: `/api/v1/users/${user.id}/follow` }, 201);
+  // Friends: the owner and the friend are friends; the owner asked someone else, who has not answered.
+  const withFriend = (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/friend-requests/${friend.id}` }, 201)).id;
+  await ok(app, friend, { method: 'PATCH', url: `/api/v1/friend-requests/${withFriend}/accept` }, 200);
+  const contact = await createUser(db, config);
+  const friendships = { withFriend, pending: (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/friend-requests/${contact.id}` }, 201)).id };
   const birthday = `19${50 + Math.floor(Math.random() * 40)}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
   await ok(app, user, { method: 'PATCH', url: '/api/v1/users/me/profile', body: { bio: 'owner', birthday } }, 200);
   const { url: avatarUrl } = await ok<{ url: string }>(
@@ -380,9 +387,9 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, friendships, importId, exportId, deviceToken, athleteId, stravaState, avatarUrl, files, gpx,
     secrets,
-    ownIds: [...secrets, ...Object.values(runs), active],
+    ownIds: [...secrets, ...Object.values(runs), active, ...Object.values(friendships)],
   };
 }
 

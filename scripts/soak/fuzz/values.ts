@@ -29,6 +29,8 @@ const KINDS: [RegExp, string][] = [
   [/^group_run_id$/, 'group_run'],
   [/^challenge_id$/, 'challenge'],
   [/^live_group_run_id$/, 'live_group_run'],
+  // Friend requests (crews' join-request paths share the name: there they are simply not found).
+  [/^request_id$/, 'friend_request'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

@@ -1,6 +1,6 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
 // public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
-// I take no part in), challenges (open and joined, ended), an import, an export and a Strava connection, created through the API where it has a route and
+// I take no part in), challenges (open and joined, ended), friend requests (received and sent), an import, an export and a Strava connection, created through the API where it has a route and
 // with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -76,6 +76,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   await api(t, me, 'POST', `/challenges/${openChallenge}/join`);
   const myLiveRun = await api(t, me, 'POST', '/live-group-runs', { title: 'fuzz', course_id: myCourse });
   const theirLiveRun = await api(t, other, 'POST', '/live-group-runs', { title: 'theirs', course_id: otherCourse, max_participants: 2 });
+  // Friend requests: one someone sent me, one I sent.
+  const friendRequests = [await api(t, other, 'POST', `/friend-requests/${me.id}`), await api(t, me, 'POST', `/friend-requests/${stranger.id}`)];
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -95,6 +97,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       group_run: [myGroupRun, theirGroupRun],
       challenge: [openChallenge, endedChallenge],
       live_group_run: [myLiveRun, theirLiveRun],
+      friend_request: friendRequests,
     },
     auth: {
       valid: me.auth.authorization,
