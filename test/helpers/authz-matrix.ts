@@ -275,7 +275,9 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /api/v1/friends': { class: 'own-read', probes: (w) => [read('my friends', { prepare: withOwner(w, 'friends') })] },
   'GET /api/v1/users/{user_id}/friendship-status': {
     class: 'shared-read',
-    probes: (w) => [read('the owner and me', { params: { user_id: w.owner.user.id }, check: field('friends_count', 1) })],
+    probes: (w) => [
+      read('the owner and me', { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'none'), check: field('friends_count', 1) }),
+    ],
   },
 
   // ---- exports
@@ -899,20 +901,37 @@ export const ROUTES: Record<string, RouteEntry> = {
 
 // ---------------------------------------------------------------- the server's own list of routes
 
-/** `METHOD /path/{param}` of every route the router holds (HEAD and OPTIONS aside), from its printed tree. */
-export function routerRoutes(app: FastifyInstance): string[] {
+/** `METHOD /path/{param}` of the routes in a tree printed by the router (HEAD and OPTIONS aside). */
+function printedRoutes(printed: string, only?: string): string[] {
   const out: string[] = [];
   const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+  for (const line of printed.split('\n')) {
     const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!m) continue;
     stack.length = m[1]!.length / 4;
     stack.push(m[2]!);
     for (const method of m[3]?.split(', ') ?? []) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') out.push(`${method} ${stack.join('').replace(/:(\w+)/g, '{$1}')}`);
+      if (method !== 'HEAD' && method !== 'OPTIONS' && (!only || method === only)) out.push(`${method} ${stack.join('').replace(/:(\w+)/g, '{$1}')}`);
     }
   }
   return out;
+}
+
+/**
+ * Every route the router holds, from its printed tree. Where methods name a parameter at one position differently
+ * (`:user_id|:request_id`), the tree of that method alone names it as its route does.
+ */
+export function routerRoutes(app: FastifyInstance): string[] {
+  return printedRoutes(app.printRoutes({ commonPrefix: false })).flatMap((key) => {
+    if (!key.includes('}|{')) return [key];
+    const method = key.slice(0, key.indexOf(' '));
+    const parts = key.split('/');
+    const matches = (candidate: string) => {
+      const other = candidate.split('/');
+      return other.length === parts.length && parts.every((part, i) => part.split('|').includes(other[i]!));
+    };
+    return printedRoutes(app.printRoutes({ commonPrefix: false, method }), method).filter(matches);
+  });
 }
 
 /** Routes that upgrade to a WebSocket: outside the OpenAPI document. */
