@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { insertCourse, insertRun } from './helpers/run-records.js';
 
 type Json = Record<string, any>;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -360,6 +361,19 @@ describe('friends', () => {
         assert.equal(accepted.statusCode, 200);
         assert.equal(rows[0]!.status, 'accepted');
       }
+    });
+  });
+
+  describe('what friends see', () => {
+    it('a friend still gets 404 for the other’s private course, private-course run and Strava run', async () => {
+      const [a, b] = await users(2);
+      await befriend(a, b);
+      const privateCourse = await insertCourse(t.db, a.id, { isPublic: false });
+      const onPrivate = await insertRun(t.db, { userId: a.id, courseId: privateCourse, finishedAt: new Date() });
+      const strava = await insertRun(t.db, { userId: a.id, source: 'strava', finishedAt: new Date() });
+      assert.equal((await call('GET', `/courses/${privateCourse}`, b)).statusCode, 404);
+      for (const run of [onPrivate, strava]) assert.equal((await call('GET', `/runs/${run}`, b)).statusCode, 404);
+      assert.equal((await call('GET', `/runs/${strava}`, a)).statusCode, 200, 'the owner sees it');
     });
   });
 
