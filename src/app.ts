@@ -25,6 +25,7 @@ import { notificationRoutes } from './features/notifications/routes.js';
 import { uploadRoutes } from './features/uploads/routes.js';
 import { usersRoutes } from './features/users/routes.js';
 import { followsRoutes } from './features/follows/routes.js';
+import { friendsRoutes } from './features/friends/routes.js';
 import { exportRoutes } from './features/exports/routes.js';
 import { rankingsRoutes } from './features/rankings/routes.js';
 import { statsRoutes } from './features/stats/routes.js';
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(uploadRoutes, { prefix: '/uploads' });
       await api.register(usersRoutes);
       await api.register(followsRoutes);
+      await api.register(friendsRoutes);
       await api.register(exportRoutes);
       await api.register(rankingsRoutes, { prefix: '/courses' });
       await api.register(statsRoutes, { prefix: '/users' });

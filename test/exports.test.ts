@@ -270,6 +270,18 @@ describe('exports', () => {
       const phoneHash = createHash('sha256').update('+821012345678').digest('hex');
       assert.equal((await t.app.inject({ method: 'PUT', url: '/api/v1/contacts/phone-hash', headers: owner.auth, payload: { phone_hash: phoneHash } })).statusCode, 200);
       const { rows: keyed } = await t.db.query<{ hex: string }>("SELECT encode(keyed_hash, 'hex') AS hex FROM contact_phone_hashes WHERE user_id = $1", [owner.id]);
+      // Friends: the owner and the other user are friends; a third user asked the owner; the owner asked a fourth.
+      const [asker, asked2] = [await createUser(t.db, t.config), await createUser(t.db, t.config)];
+      const friendRequest = async (from: TestUser, to: TestUser) => {
+        const r = await t.app.inject({ method: 'POST', url: `/api/v1/friend-requests/${to.id}`, headers: from.auth });
+        assert.equal(r.statusCode, 201, r.body);
+        return (r.json() as { id: string }).id;
+      };
+      const friendship = await friendRequest(other, owner);
+      assert.equal((await t.app.inject({ method: 'PATCH', url: `/api/v1/friend-requests/${friendship}/accept`, headers: owner.auth })).statusCode, 200);
+      const receivedRequest = await friendRequest(asker, owner);
+      const sentRequest = await friendRequest(owner, asked2);
+      const strangers = await friendRequest(asker, asked2);
       const ready = await exportAndWait(owner);
       assert.equal(ready.download_url, `${t.config.publicBaseUrl}${EXPORT}/${ready.id}/download`);
       const path = new URL(ready.download_url).pathname;
@@ -304,6 +316,11 @@ describe('exports', () => {
       assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
       assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);
       assert.deepEqual(json('rankings.json').map((r: { best_duration_seconds: number }) => r.best_duration_seconds), [118]);
+      const friends = json('friends.json') as Record<string, { id: string; user_id: string; requested_by_me?: boolean; accepted_at: string | null }[]>;
+      assert.deepEqual(friends.friends!.map((f) => [f.id, f.user_id, f.requested_by_me, typeof f.accepted_at]), [[friendship, other.id, false, 'string']]);
+      assert.deepEqual(friends.requests_received!.map((f) => [f.id, f.user_id]), [[receivedRequest, asker.id]]);
+      assert.deepEqual(friends.requests_sent!.map((f) => [f.id, f.user_id]), [[sentRequest, asked2.id]]);
+      assert.ok(!files.get('friends.json')!.toString('utf8').includes(strangers), 'other users’ requests are theirs');
       const crews = json('crews.json');
       assert.deepEqual(crews.memberships.map((m: { crew_name: string; role: string; is_primary: boolean }) => [m.crew_name, m.role, m.is_primary]), [[crewName, 'owner', true]]);
       assert.deepEqual(crews.owned.map((c: { name: string }) => c.name), [crewName]);

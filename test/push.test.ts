@@ -230,6 +230,8 @@ describe('push notifications with a service account', () => {
       group_run_reminder: true,
       challenge_completed: true,
       community_comment: true,
+      friend_request: true,
+      friend_accepted: true,
     };
     assert.deepEqual((await t.app.inject({ method: 'GET', url, headers: user.auth })).json(), all);
 

@@ -115,6 +115,21 @@ const newEvent = (courseId: string) => ({
 });
 const followOwner = (w: World) => (caller: TestUser) =>
   sql(w, 'INSERT INTO follows (follower_id, following_id) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND following_id = $2)', [caller.id, w.owner.user.id]);
+/**
+ * Only this row between the caller and the owner: none, the caller's or the owner's pending request, or a friendship
+ * (made directly, so no push is involved). Returns the row's id as `request_id`.
+ */
+const withOwner = (w: World, state: 'none' | 'caller-asked' | 'owner-asked' | 'friends') => async (caller: TestUser) => {
+  const [me, owner] = [caller.id, w.owner.user.id];
+  await sql(w, 'DELETE FROM friendships WHERE (requester_id = $1 AND recipient_id = $2) OR (requester_id = $2 AND recipient_id = $1)', [me, owner]);
+  if (state === 'none') return undefined;
+  const [from, to] = state === 'owner-asked' ? [owner, me] : [me, owner];
+  const friends = state === 'friends';
+  const { rows } = await sql(w, 'INSERT INTO friendships (requester_id, recipient_id, status, accepted_at) VALUES ($1, $2, $3, $4) RETURNING id', [
+    from, to, friends ? 'accepted' : 'pending', friends ? new Date() : null,
+  ]);
+  return { request_id: rows[0]!.id as string };
+};
 const field = (key: string, expected: unknown) => (body: unknown) =>
   (body as Record<string, unknown> | null)?.[key] === expected ? undefined : `${key} should be ${String(expected)}`;
 const absent = (key: string) => (body: unknown) =>
@@ -263,6 +278,50 @@ export const ROUTES: Record<string, RouteEntry> = {
         body: { user_code: w.owner.userCode },
         prepare: (caller) => sql(w, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [caller.id, w.owner.user.id]),
       }),
+    ],
+  },
+  // ---- friends (a request or friendship is its two users'; anyone else is told 404)
+  'POST /api/v1/friend-requests/{user_id}': {
+    class: 'open',
+    probes: (w) => [mine('ask the owner to be friends', [201], { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'none') })],
+  },
+  'PATCH /api/v1/friend-requests/{request_id}/accept': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      refused('my own request to the owner', {}, { prepare: withOwner(w, 'caller-asked') }),
+    ],
+  },
+  'PATCH /api/v1/friend-requests/{request_id}/decline': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      refused('my own request to the owner', {}, { prepare: withOwner(w, 'caller-asked') }),
+    ],
+  },
+  'DELETE /api/v1/friend-requests/{request_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      hidden("the owner's request to someone else", { request_id: w.owner.friendships.pending }),
+      hidden("the owner's friendship", { request_id: w.owner.friendships.withFriend }),
+      refused("the owner's request to me", {}, { prepare: withOwner(w, 'owner-asked') }),
+    ],
+  },
+  'DELETE /api/v1/friends/{user_id}': {
+    class: 'self',
+    probes: (w) => [
+      mine("unfriend the owner's friend (I am not theirs): nothing changes", [204], { params: { user_id: w.owner.friend.id } }),
+      mine('unfriend the owner', [204], { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'friends') }),
+    ],
+  },
+  'GET /api/v1/friend-requests/received': { class: 'own-read', probes: (w) => [read('requests I received', { prepare: withOwner(w, 'owner-asked') })] },
+  'GET /api/v1/friend-requests/sent': { class: 'own-read', probes: () => [read('requests I sent')] },
+  'GET /api/v1/friend-requests/pending-count': { class: 'own-read', probes: () => [read('my badge')] },
+  'GET /api/v1/friends': { class: 'own-read', probes: (w) => [read('my friends', { prepare: withOwner(w, 'friends') })] },
+  'GET /api/v1/users/{user_id}/friendship-status': {
+    class: 'shared-read',
+    probes: (w) => [
+      read('the owner and me', { params: { user_id: w.owner.user.id }, prepare: withOwner(w, 'none'), check: field('friends_count', 1) }),
     ],
   },
 
@@ -1142,20 +1201,37 @@ export const ROUTES: Record<string, RouteEntry> = {
 
 // ---------------------------------------------------------------- the server's own list of routes
 
-/** `METHOD /path/{param}` of every route the router holds (HEAD and OPTIONS aside), from its printed tree. */
-export function routerRoutes(app: FastifyInstance): string[] {
+/** `METHOD /path/{param}` of the routes in a tree printed by the router (HEAD and OPTIONS aside). */
+function printedRoutes(printed: string, only?: string): string[] {
   const out: string[] = [];
   const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+  for (const line of printed.split('\n')) {
     const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!m) continue;
     stack.length = m[1]!.length / 4;
     stack.push(m[2]!);
     for (const method of m[3]?.split(', ') ?? []) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') out.push(`${method} ${stack.join('').replace(/:(\w+)/g, '{$1}')}`);
+      if (method !== 'HEAD' && method !== 'OPTIONS' && (!only || method === only)) out.push(`${method} ${stack.join('').replace(/:(\w+)/g, '{$1}')}`);
     }
   }
   return out;
+}
+
+/**
+ * Every route the router holds, from its printed tree. Where methods name a parameter at one position differently
+ * (`:user_id|:request_id`), the tree of that method alone names it as its route does.
+ */
+export function routerRoutes(app: FastifyInstance): string[] {
+  return printedRoutes(app.printRoutes({ commonPrefix: false })).flatMap((key) => {
+    if (!key.includes('}|{')) return [key];
+    const method = key.slice(0, key.indexOf(' '));
+    const parts = key.split('/');
+    const matches = (candidate: string) => {
+      const other = candidate.split('/');
+      return other.length === parts.length && parts.every((part, i) => part.split('|').includes(other[i]!));
+    };
+    return printedRoutes(app.printRoutes({ commonPrefix: false, method }), method).filter(matches);
+  });
 }
 
 /** Routes that upgrade to a WebSocket: outside the OpenAPI document. */
@@ -1239,6 +1315,8 @@ function ownedBy(table: string, columns: string[]): string | null {
   if (table === 'crews') own.push('x.id IN (SELECT crew_id FROM crew_members WHERE user_id = $1::uuid AND grade_level = 5)');
   // The invitations of a group run belong to its host.
   if (table === 'group_run_members') own.push('x.group_run_id IN (SELECT id FROM group_runs WHERE creator_id = $1::uuid)');
+  // A friend request or friendship belongs to both its users.
+  if (table === 'friendships') own.push('x.requester_id = $1::uuid', 'x.recipient_id = $1::uuid');
   // A live group run belongs to its host.
   if (table === 'live_group_runs') own.push('x.host_user_id = $1::uuid');
   // Chunks belong to their session.

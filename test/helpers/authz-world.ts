@@ -121,6 +121,8 @@ export interface Owner {
   community: { post: string; comment: string; crewPost: string; crewComment: string };
   /** the owner is an administrator (users.is_admin) and wrote these announcements */
   announcements: { published: string; unpublished: string };
+  /** the owner's friendship with the friend, and the owner's pending friend request to someone else */
+  friendships: { withFriend: string; pending: string };
   importId: string;
   exportId: string;
   deviceToken: string;
@@ -405,6 +407,11 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   const phoneHash = createHash('sha256').update(`+82 owner ${randomUUID()}`).digest('hex');
   await ok(app, user, { method: 'PUT', url: '/api/v1/contacts/phone-hash', body: { phone_hash: phoneHash } }, 200);
   await ok(app, friend, { method: 'POST', url: `/api/v1/users/${user.id}/follow` }, 201);
+  // Friends: the owner and the friend are friends; the owner asked someone else, who has not answered.
+  const withFriend = (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/friend-requests/${friend.id}` }, 201)).id;
+  await ok(app, friend, { method: 'PATCH', url: `/api/v1/friend-requests/${withFriend}/accept` }, 200);
+  const contact = await createUser(db, config);
+  const friendships = { withFriend, pending: (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/friend-requests/${contact.id}` }, 201)).id };
   const birthday = `19${50 + Math.floor(Math.random() * 40)}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
   await ok(app, user, { method: 'PATCH', url: '/api/v1/users/me/profile', body: { bio: 'owner', birthday } }, 200);
   const { url: avatarUrl } = await ok<{ url: string }>(
@@ -433,10 +440,10 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, importId, exportId,
-    deviceToken, athleteId, stravaState, avatarUrl, userCode, phoneHash, files, gpx,
+    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, friendships, importId,
+    exportId, deviceToken, athleteId, stravaState, avatarUrl, userCode, phoneHash, files, gpx,
     secrets,
-    ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired],
+    ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired, ...Object.values(friendships)],
   };
 }
 

@@ -33,6 +33,8 @@ const KINDS: [RegExp, string][] = [
   [/^post_id$/, 'post'],
   [/^comment_id$/, 'comment'],
   [/^announcement_id$/, 'announcement'],
+  // Friend requests (crews' join-request paths share the name: there they are simply not found).
+  [/^request_id$/, 'friend_request'],
 ];
 export const idKind = (name: string) => KINDS.find(([re]) => re.test(name))?.[1];
 

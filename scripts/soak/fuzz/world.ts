@@ -1,8 +1,8 @@
 // The fixtures the fuzzer's path parameters and id fields point at: two users (the caller and someone else) with
 // public and private courses, finished runs, an open run session, reviews both ways, events, group runs (mine and one
 // I take no part in), challenges (open and joined, ended), gear (mine and theirs), community posts and comments,
-// announcements (the caller is an administrator), an import, an export and a Strava connection, created through the
-// API where it has a route and with the test helpers otherwise.
+// announcements (the caller is an administrator), friend requests (received and sent), an import, an export and a
+// Strava connection, created through the API where it has a route and with the test helpers otherwise.
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { TestApp } from '../../../test/helpers/app.js';
@@ -88,6 +88,8 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
   await db.query('UPDATE users SET is_admin = true WHERE id = $1', [me.id]);
   const published = await api(t, me, 'POST', '/admin/announcements', { title: 'fuzz', link_type: 'url', link_value: 'https://example.com/' });
   const unpublished = await api(t, me, 'POST', '/admin/announcements', { title: 'fuzz draft', is_published: false });
+  // Friend requests: one someone sent me, one I sent.
+  const friendRequests = [await api(t, other, 'POST', `/friend-requests/${me.id}`), await api(t, me, 'POST', `/friend-requests/${stranger.id}`)];
   await saveConnection(t.app.deps, db, me.id, { access_token: 'fuzz-access', refresh_token: 'fuzz-refresh', expires_at: Date.now() / 1000 + 6 * 3600, athlete: { id: 4242 } as never });
 
   const secret = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -111,6 +113,7 @@ export async function createWorld(t: TestApp, epoch: number): Promise<Fixtures> 
       post: [myPost, theirPost],
       comment: [myComment, theirComment],
       announcement: [published, unpublished],
+      friend_request: friendRequests,
     },
     auth: {
       valid: me.auth.authorization,

@@ -21,12 +21,14 @@ export interface Archive {
 
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
   const [
-    profile, courses, reviews, follows, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, community, announcements, imports, gear, runs,
+    profile, courses, reviews, follows, friends, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, community, announcements, imports,
+    gear, runs,
   ] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
     q.reviewsData(db, userId),
     q.followsData(db, userId),
+    q.friendsData(db, userId),
     q.rankingsData(db, userId),
     q.courseReactionsData(db, userId),
     q.eventsData(db, userId),
@@ -63,6 +65,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(courses), 'courses.json');
   zip.addBuffer(pretty(reviews), 'reviews.json');
   zip.addBuffer(pretty(follows), 'follows.json');
+  zip.addBuffer(pretty(friends), 'friends.json');
   zip.addBuffer(pretty(rankings), 'rankings.json');
   zip.addBuffer(pretty(reactions), 'favorites_and_likes.json');
   zip.addBuffer(pretty(events), 'events.json');

@@ -226,6 +226,27 @@ export async function followsData(db: Queryable, userId: string) {
   return { following, followers };
 }
 
+/** The user's friendships and pending friend requests, sent and received, with the other user's nickname. */
+export async function friendsData(db: Queryable, userId: string) {
+  const rows = await all(
+    db,
+    `SELECT f.id, f.status, f.requester_id = $1 AS sent_by_me, u.id AS user_id, u.nickname, f.created_at, f.accepted_at
+       FROM friendships f
+       JOIN users u ON u.id = CASE WHEN f.requester_id = $1 THEN f.recipient_id ELSE f.requester_id END
+      WHERE f.requester_id = $1 OR f.recipient_id = $1
+      ORDER BY f.created_at, f.id`,
+    [userId],
+  );
+  const friends: Row[] = [];
+  const sent: Row[] = [];
+  const received: Row[] = [];
+  for (const { sent_by_me: mine, ...row } of rows) {
+    if (row.status === 'accepted') friends.push({ ...row, requested_by_me: mine });
+    else (mine ? sent : received).push(row);
+  }
+  return { friends, requests_sent: sent, requests_received: received };
+}
+
 export async function rankingsData(db: Queryable, userId: string) {
   return all(
     db,

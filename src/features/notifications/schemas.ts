@@ -24,6 +24,8 @@ export const NotificationSettings = Type.Object(
     group_run_reminder: Type.Boolean({ description: 'A group run you accepted is about to start' }),
     challenge_completed: Type.Boolean({ description: 'You reached the goal of a challenge you joined' }),
     community_comment: Type.Boolean({ description: 'Someone commented on your community post' }),
+    friend_request: Type.Boolean({ description: 'Someone sent you a friend request' }),
+    friend_accepted: Type.Boolean({ description: 'Someone accepted your friend request' }),
   },
   { description: 'Which push notifications the user receives (true: on)' },
 );
