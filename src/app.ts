@@ -33,6 +33,7 @@ import { coursesRoutes, myCoursesRoutes } from './features/courses/routes.js';
 import { COURSE_PAGES_PREFIX, coursePageRoutes } from './features/courses/page.js';
 import { myRunsRoutes, runsRoutes } from './features/runs/routes.js';
 import { reviewsRoutes } from './features/reviews/routes.js';
+import { courseCommentRoutes } from './features/course-comments/routes.js';
 import { likesRoutes } from './features/likes/routes.js';
 import { favoritesRoutes } from './features/favorites/routes.js';
 import { heatmapRoutes } from './features/heatmap/routes.js';
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(runsRoutes, { prefix: '/runs' });
       await api.register(myRunsRoutes, { prefix: '/users' });
       await api.register(reviewsRoutes, { prefix: '/courses' });
+      await api.register(courseCommentRoutes, { prefix: '/courses' });
       await api.register(likesRoutes, { prefix: '/courses' });
       await api.register(favoritesRoutes, { prefix: '/favorites' });
       await api.register(heatmapRoutes);

@@ -139,6 +139,7 @@ describe('exports', () => {
     const ownCourse = await insertCourse(owner, 'Owner <&> course', appRoute);
     const otherCourse = await insertCourse(other, 'Other course', IMPORTED_ROUTE);
     await t.db.query(`INSERT INTO reviews (course_id, user_id, rating, content) VALUES ($1, $2, 5, 'Lovely "river" run & more')`, [otherCourse, owner.id]);
+    await t.db.query(`INSERT INTO course_comments (course_id, user_id, content) VALUES ($1, $2, 'Owner comments'), ($1, $3, 'Other comments')`, [otherCourse, owner.id, other.id]);
     await t.db.query('INSERT INTO follows (follower_id, following_id) VALUES ($1, $2)', [owner.id, other.id]);
     await t.db.query(
       `INSERT INTO rankings (course_id, user_id, run_record_id, best_duration_seconds, best_pace_seconds_per_km, achieved_at)
@@ -314,6 +315,7 @@ describe('exports', () => {
       );
       assert.deepEqual(json('courses.json').map((c: { title: string; route: { type: string } }) => [c.title, c.route.type]), [['Owner <&> course', 'LineString']]);
       assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
+      assert.deepEqual(json('reviews.json').course_comments.map((c: { content: string; course_title: string }) => [c.content, c.course_title]), [['Owner comments', 'Other course']]);
       assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);
       assert.deepEqual(json('rankings.json').map((r: { best_duration_seconds: number }) => r.best_duration_seconds), [118]);
       const friends = json('friends.json') as Record<string, { id: string; user_id: string; requested_by_me?: boolean; accepted_at: string | null }[]>;

@@ -500,6 +500,37 @@ export const ROUTES: Record<string, RouteEntry> = {
       hidden("the owner's review of the private course", { review_id: w.owner.reviews.onPrivate }),
     ],
   },
+  // ---- course comments (the owner commented on their public and their private course)
+  'GET /api/v1/courses/{course_id}/comments': { class: 'shared-read', probes: (w) => courseReads(w) },
+  'POST /api/v1/courses/{course_id}/comments': {
+    class: 'self',
+    probes: (w) => [
+      mine('a comment of my own on the public course', [201], { params: { course_id: w.owner.publicCourse }, body: { content: 'attacker comment' } }),
+      ...hiddenCourses(w, { body: { content: 'pwned' } }, 'a comment on the owner\'s '),
+      {
+        label: "a reply to the owner's comment on the private course, through the public course",
+        params: { course_id: w.owner.publicCourse },
+        body: { content: 'pwned', parent_id: w.owner.courseComments.onPrivate },
+        expect: [422],
+        effect: 'none',
+      },
+    ],
+  },
+  'PATCH /api/v1/courses/{course_id}/comments/{comment_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's comment on the public course", { course_id: w.owner.publicCourse, comment_id: w.owner.courseComments.onPublic }, { body: { content: 'pwned' } }),
+      hidden("the owner's comment on the private course", { course_id: w.owner.privateCourse, comment_id: w.owner.courseComments.onPrivate }, { body: { content: 'pwned' } }),
+    ],
+  },
+  'DELETE /api/v1/courses/{course_id}/comments/{comment_id}': {
+    class: 'owner-only',
+    probes: (w) => [
+      refused("the owner's comment on the public course", { course_id: w.owner.publicCourse, comment_id: w.owner.courseComments.onPublic }),
+      hidden("the owner's comment on the private course", { course_id: w.owner.privateCourse, comment_id: w.owner.courseComments.onPrivate }),
+      hidden("the owner's private comment, named under the public course", { course_id: w.owner.publicCourse, comment_id: w.owner.courseComments.onPrivate }),
+    ],
+  },
   'POST /api/v1/courses/{course_id}/reviews/{review_id}/reply': {
     class: 'owner-only',
     probes: (w) => [

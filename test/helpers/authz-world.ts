@@ -95,6 +95,8 @@ export interface Owner {
   sessions: { active: string; finished: string[] };
   /** the owner's review of their public course, of their private course, and the friend's review of the public one */
   reviews: { onPublic: string; onPrivate: string; byFriend: string };
+  /** the owner's comments on their public and their private course */
+  courseComments: { onPublic: string; onPrivate: string };
   event: string;
   /** the owner's crews: open (the friend is a member), approval-only (the friend's request pending), not public */
   crews: { open: string; gated: string; hidden: string; request: string };
@@ -292,6 +294,9 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
     byFriend: (await review(friend, publicCourse, 'nice one')).id,
   };
   await ok(app, user, { method: 'POST', url: `/api/v1/courses/${publicCourse}/reviews/${reviews.byFriend}/reply`, body: { content: 'thanks' } }, 200);
+  const courseComment = async (courseId: string) =>
+    (await ok<{ id: string }>(app, user, { method: 'POST', url: `/api/v1/courses/${courseId}/comments`, body: { content: "the owner's comment" } }, 201)).id;
+  const courseComments = { onPublic: await courseComment(publicCourse), onPrivate: await courseComment(privateCourse) };
   for (const c of [publicCourse, privateCourse]) {
     await ok(app, user, { method: 'POST', url: `/api/v1/courses/${c}/like` }, 200);
     await ok(app, user, { method: 'POST', url: `/api/v1/favorites/courses/${c}` }, 200);
@@ -433,14 +438,14 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   // The avatar is public (profiles show it); the imported file and the export are not. Runs shown to followers
   // (not on a private course, not from Strava) and the active session (friends-running) are not secret.
   const secrets = [
-    privateCourse, turnedPrivate, turnedTitle, draftTitle, reviews.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned,
+    privateCourse, turnedPrivate, turnedTitle, draftTitle, reviews.onPrivate, courseComments.onPrivate, liveRuns.onPrivate, crews.hidden, `Hidden ${tag}`, challenges.endedOnTurned,
     challenges.hidden, community.crewPost, community.crewComment, hiddenBoardText, importId, exportId, deviceToken, runs.onPrivate, runs.strava,
     birthday /* a private profile field */, email, phoneHash, ...sessions.finished, ...files.slice(1),
   ];
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, friendships, importId,
+    runs, sessions, reviews, courseComments, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, friendships, importId,
     exportId, deviceToken, athleteId, stravaState, avatarUrl, userCode, phoneHash, files, gpx,
     secrets,
     ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired, ...Object.values(friendships)],

@@ -188,7 +188,7 @@ export async function coursesData(db: Queryable, userId: string) {
 }
 
 export async function reviewsData(db: Queryable, userId: string) {
-  const [written, replies] = await Promise.all([
+  const [written, replies, comments] = await Promise.all([
     all(
       db,
       `SELECT r.id, c.id AS course_id, c.title AS course_title, r.user_id, r.rating, r.content, r.creator_reply,
@@ -204,8 +204,16 @@ export async function reviewsData(db: Queryable, userId: string) {
         WHERE c.creator_id = $1 AND r.creator_reply IS NOT NULL ORDER BY r.creator_reply_at, r.id`,
       [userId],
     ),
+    // Course comments the user wrote; the course is named only while they may see it.
+    all(
+      db,
+      `SELECT m.id, c.id AS course_id, c.title AS course_title, m.parent_id, m.content, m.image_urls, m.created_at, m.updated_at
+         FROM course_comments m ${VISIBLE_COURSE('c', 'm.course_id', '$1')}
+        WHERE m.user_id = $1 ORDER BY m.created_at, m.id`,
+      [userId],
+    ),
   ]);
-  return { written, replies_to_reviews_of_my_courses: replies };
+  return { written, replies_to_reviews_of_my_courses: replies, course_comments: comments };
 }
 
 export async function followsData(db: Queryable, userId: string) {
