@@ -317,6 +317,9 @@ describe('exports', () => {
       assert.deepEqual(json('reviews.json').written.map((r: { content: string }) => r.content), ['Lovely "river" run & more']);
       assert.deepEqual(json('reviews.json').course_comments.map((c: { content: string; course_title: string }) => [c.content, c.course_title]), [['Owner comments', 'Other course']]);
       assert.deepEqual(json('follows.json').following.map((f: { user_id: string }) => f.user_id), [other.id]);
+      const inbox = json('notifications.json') as { type: string; actor_id: string }[];
+      for (const type of ['crew_join_request', 'post_comment', 'post_like']) assert.ok(inbox.some((n) => n.type === type && n.actor_id === other.id), type);
+      assert.ok(inbox.every((n) => n.actor_id !== owner.id), 'what the owner did is not in their own inbox');
       assert.deepEqual(json('rankings.json').map((r: { best_duration_seconds: number }) => r.best_duration_seconds), [118]);
       const friends = json('friends.json') as Record<string, { id: string; user_id: string; requested_by_me?: boolean; accepted_at: string | null }[]>;
       assert.deepEqual(friends.friends!.map((f) => [f.id, f.user_id, f.requested_by_me, typeof f.accepted_at]), [[friendship, other.id, false, 'string']]);

@@ -500,6 +500,15 @@ export const ROUTES: Record<string, RouteEntry> = {
       hidden("the owner's review of the private course", { review_id: w.owner.reviews.onPrivate }),
     ],
   },
+  // ---- notification inbox (the friend's join request to the owner's gated crew is in the owner's inbox)
+  'GET /api/v1/notifications': { class: 'own-read', probes: () => [read('my inbox', { query: { per_page: 100 } })] },
+  'GET /api/v1/notifications/unread-count': { class: 'own-read', probes: () => [read('my unread count')] },
+  'POST /api/v1/notifications/read-all': { class: 'self', probes: () => [mine('read all of mine', [204])] },
+  'POST /api/v1/notifications/{notification_id}/read': {
+    class: 'owner-only',
+    probes: (w) => [hidden("an item of the owner's inbox", { notification_id: w.owner.inboxItem })],
+  },
+
   // ---- course comments (the owner commented on their public and their private course)
   'GET /api/v1/courses/{course_id}/comments': { class: 'shared-read', probes: (w) => courseReads(w) },
   'POST /api/v1/courses/{course_id}/comments': {
@@ -1348,6 +1357,8 @@ function ownedBy(table: string, columns: string[]): string | null {
   if (table === 'group_run_members') own.push('x.group_run_id IN (SELECT id FROM group_runs WHERE creator_id = $1::uuid)');
   // A friend request or friendship belongs to both its users.
   if (table === 'friendships') own.push('x.requester_id = $1::uuid', 'x.recipient_id = $1::uuid');
+  // An inbox item tells its user what its actor did: the actor's doing, like the push outbox.
+  if (table === 'notifications') own.push('x.actor_id = $1::uuid');
   // A live group run belongs to its host.
   if (table === 'live_group_runs') own.push('x.host_user_id = $1::uuid');
   // Chunks belong to their session.

@@ -95,6 +95,8 @@ export interface Owner {
   sessions: { active: string; finished: string[] };
   /** the owner's review of their public course, of their private course, and the friend's review of the public one */
   reviews: { onPublic: string; onPrivate: string; byFriend: string };
+  /** an unread item of the owner's inbox (the friend's join request) */
+  inboxItem: string;
   /** the owner's comments on their public and their private course */
   courseComments: { onPublic: string; onPrivate: string };
   event: string;
@@ -333,6 +335,8 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   };
   await ok(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.open}/join` }, 200);
   crews.request = (await ok<{ id: string }>(app, friend, { method: 'POST', url: `/api/v1/crews/${crews.gated}/join-requests`, body: {} }, 201)).id;
+  const { rows: [inbox] } = await db.query<{ id: string }>("SELECT id FROM notifications WHERE user_id = $1 AND type = 'crew_join_request'", [user.id]);
+  const inboxItem = inbox!.id;
   for (const crewId of [crews.open, crews.hidden]) {
     await ok(app, user, { method: 'POST', url: `/api/v1/crews/${crewId}/chat/messages`, body: { content: `Hello ${tag}` } }, 201);
   }
@@ -445,10 +449,10 @@ export async function createOwner(app: FastifyInstance, audience: TestUser[]): P
   return {
     user, friend, publicCourse, privateCourse, turnedPrivate, turnedEvent, audienceRuns, audienceImports,
     spots: { private: spotPrivate, turned: spotTurned }, privateStart: toLatLng(spotPrivate),
-    runs, sessions, reviews, courseComments, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, friendships, importId,
+    runs, sessions, reviews, courseComments, inboxItem, event: event.id, crews, challenges, groupRun, goalChallenges, liveRuns, gear, community, announcements, friendships, importId,
     exportId, deviceToken, athleteId, stravaState, avatarUrl, userCode, phoneHash, files, gpx,
     secrets,
-    ownIds: [...secrets, ...Object.values(runs), active, gear.primary, gear.retired, ...Object.values(friendships)],
+    ownIds: [...secrets, ...Object.values(runs), active, inboxItem, gear.primary, gear.retired, ...Object.values(friendships)],
   };
 }
 

@@ -12,6 +12,7 @@ import { findCourseAccess } from '../courses/queries.js';
 import { ADMIN_GRADE } from '../crews/permissions.js';
 import { releaseImages } from '../crews/service.js';
 import { enqueuePush } from '../notifications/push.js';
+import { recordInbox } from '../notifications/inbox.js';
 import * as q from './queries.js';
 import type {
   CommentBody, CommunityCommentItem, CommunityCommentList, CommunityPostItem, CommunityPostList, CreatePostBody, LikeState,
@@ -163,8 +164,12 @@ export async function remove(deps: Deps, log: FastifyBaseLogger, userId: string,
 
 export async function toggleLike(db: AppDeps['db'], userId: string, postId: string): Promise<LikeState> {
   return db.transaction(async (tx) => {
-    if (!(await q.lockVisiblePost(tx, userId, postId))) throw notFound('Post');
-    return q.toggleLike(tx, postId, userId);
+    const post = await q.lockVisiblePost(tx, userId, postId);
+    if (!post) throw notFound('Post');
+    const state = await q.toggleLike(tx, postId, userId);
+    // Once per liker and post: liking again after an unlike adds nothing.
+    if (state.is_liked) await recordInbox(tx, { userId: post.user_id, type: 'post_like', actorId: userId, causeKey: `${postId}:${userId}`, target: { type: 'post', id: postId } });
+    return state;
   });
 }
 
@@ -189,6 +194,7 @@ export async function addComment(deps: Deps, userId: string, postId: string, bod
         body: `${row.nickname ?? '누군가'}님이 회원님의 게시글에 댓글을 남겼어요`,
         data: { post_id: postId, comment_id: row.id },
       });
+      await recordInbox(tx, { userId: post.user_id, type: 'post_comment', actorId: userId, causeKey: row.id, target: { type: 'post', id: postId }, data: { comment_id: row.id } });
     }
     return toComment(row);
   });

@@ -4,6 +4,7 @@
 import type { Queryable } from '../../infra/db/database.js';
 import { conflict, notFound } from '../../infra/errors.js';
 import { enqueuePush } from '../notifications/push.js';
+import { recordInbox } from '../notifications/inbox.js';
 import { admit, locked, requireRoom } from './membership.js';
 import { ADMIN_GRADE, requireCan } from './permissions.js';
 import * as q from './queries.js';
@@ -67,6 +68,9 @@ export async function create(deps: Deps, userId: string, crewId: string, message
         title: '크루 가입 신청',
         body: `'${crew.name}' 크루에 새 가입 신청이 있어요`,
         data: { crew_id: crewId, request_id: requestId },
+      });
+      await recordInbox(tx, {
+        userId: reviewer, type: 'crew_join_request', actorId: userId, causeKey: requestId, target: { type: 'crew', id: crewId }, data: { crew_name: crew.name, request_id: requestId },
       });
     }
     return requestId;

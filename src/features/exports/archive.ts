@@ -22,7 +22,7 @@ export interface Archive {
 export async function userArchive(db: Queryable, userId: string): Promise<Archive> {
   const [
     profile, courses, reviews, follows, friends, rankings, reactions, events, crews, groupRuns, challenges, liveGroupRuns, community, announcements, imports,
-    gear, runs,
+    gear, inbox, runs,
   ] = await Promise.all([
     q.profileData(db, userId),
     q.coursesData(db, userId),
@@ -40,6 +40,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
     q.announcementsData(db, userId),
     q.importsData(db, userId),
     listGear(db, userId, true),
+    q.inboxData(db, userId),
     q.runRefs(db, userId),
   ]);
 
@@ -77,6 +78,7 @@ export async function userArchive(db: Queryable, userId: string): Promise<Archiv
   zip.addBuffer(pretty(announcements), 'announcements.json');
   zip.addBuffer(pretty(imports), 'imports.json');
   zip.addBuffer(pretty(gear), 'gear.json');
+  zip.addBuffer(pretty(inbox), 'notifications.json');
   for (const run of runs) {
     lazy(`gpx/${gpxFileName(run)}`, async function* () {
       const [full] = await q.runsByIds(db, userId, [run.id]);

@@ -155,6 +155,16 @@ export async function profileData(db: Queryable, userId: string) {
   };
 }
 
+/** The user's inbox: what others did that concerned them (the actor by id and nickname). */
+export function inboxData(db: Queryable, userId: string) {
+  return all(
+    db,
+    `SELECT n.id, n.type, n.actor_id, u.nickname AS actor_nickname, n.target_type, n.target_id, n.data, n.read_at, n.created_at
+       FROM notifications n JOIN users u ON u.id = n.actor_id WHERE n.user_id = $1 ORDER BY n.created_at, n.id`,
+    [userId],
+  );
+}
+
 /** The user's runs in start order: ids and start times only (the archive reads each run when it writes it). */
 export async function runRefs(db: Queryable, userId: string): Promise<Pick<ExportRun, 'id' | 'started_at'>[]> {
   return all(db, 'SELECT id, started_at FROM run_records WHERE user_id = $1 ORDER BY started_at, id', [userId]);

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, notFound } from '../../infra/errors.js';
 import { enqueuePush } from '../notifications/push.js';
+import { recordInbox } from '../notifications/inbox.js';
 import * as q from './queries.js';
 import type { Follow, FollowList, FollowStatus, PageQuery, UserByCode } from './schemas.js';
 
@@ -39,6 +40,7 @@ export async function follow(deps: Pick<AppDeps, 'db' | 'jobs'>, followerId: str
       body: `${nickname ?? '누군가'}님이 회원님을 팔로우하기 시작했어요`,
       data: { user_id: followerId },
     });
+    await recordInbox(tx, { userId: targetId, type: 'follow', actorId: followerId, causeKey: followerId, target: { type: 'user', id: followerId } });
     return toFollow(result.follow);
   });
 }

@@ -12,6 +12,7 @@ import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
 import { AppError, conflict, forbidden, notFound } from '../../infra/errors.js';
 import { enqueuePush } from '../notifications/push.js';
+import { recordInbox } from '../notifications/inbox.js';
 import * as q from './queries.js';
 import type { FriendList, FriendRequestItem, FriendRequestList, FriendshipStatus, PageQuery } from './schemas.js';
 
@@ -77,6 +78,7 @@ export async function send(deps: Deps, userId: string, targetId: string): Promis
           body: `${nickname ?? '누군가'}님이 친구 요청을 보냈어요`,
           data: { user_id: userId, request_id: inserted.id },
         });
+        await recordInbox(tx, { userId: targetId, type: 'friend_request', actorId: userId, causeKey: userId, target: { type: 'user', id: userId }, data: { request_id: inserted.id } });
         return { created: true, id: inserted.id };
       }
       const pair = await q.lockPair(tx, userId, targetId);
