@@ -10,6 +10,7 @@ import pino from 'pino';
 import { Database } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded.js';
 import { migrate } from '../src/infra/db/migrate.js';
+import { buildWebClient } from './build-web.js';
 
 const requested = process.argv.slice(2);
 const files =
@@ -19,6 +20,9 @@ const files =
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => join('test', f))
         .sort();
+
+// The pages link the built web client; the browser tests load it.
+await buildWebClient();
 
 const env: NodeJS.ProcessEnv = { ...process.env, APP_ENV: 'test' };
 const logger = pino({ level: 'warn' });

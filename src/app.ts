@@ -30,7 +30,6 @@ import { exportRoutes } from './features/exports/routes.js';
 import { rankingsRoutes } from './features/rankings/routes.js';
 import { statsRoutes } from './features/stats/routes.js';
 import { coursesRoutes, myCoursesRoutes } from './features/courses/routes.js';
-import { COURSE_PAGES_PREFIX, coursePageRoutes } from './features/courses/page.js';
 import { myRunsRoutes, runsRoutes } from './features/runs/routes.js';
 import { reviewsRoutes } from './features/reviews/routes.js';
 import { courseCommentRoutes } from './features/course-comments/routes.js';
@@ -55,6 +54,7 @@ import { pointsRoutes } from './features/points/routes.js';
 import { analyticsRoutes } from './features/analytics/routes.js';
 import { leaderboardRoutes } from './features/leaderboard/routes.js';
 import { contactsRoutes } from './features/contacts/routes.js';
+import { webRoutes } from './features/web/routes.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -113,7 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(localFileRoutes);
-  await app.register(coursePageRoutes, { prefix: COURSE_PAGES_PREFIX });
+  await app.register(webRoutes);
   await app.register(
     async (api) => {
       registerAuthGuard(api);

@@ -484,31 +484,8 @@ describe('courses', () => {
     });
   });
 
-  describe('share page and picture address', () => {
-    const page = (id: string) => t.app.inject({ method: 'GET', url: `/courses/${id}` });
-
-    it('serves the shared link of a public course as an HTML page with its title (escaped) and link preview', async () => {
-      const id = await createCourse(alice, { title: '<b>Han & "river"</b>' });
-      await t.db.query(`UPDATE courses SET thumbnail_url = 'https://cdn.example.com/t.png' WHERE id = $1`, [id]);
-      const res = await page(id);
-      assert.equal(res.statusCode, 200);
-      assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
-      assert.ok(res.body.includes('<h1>&lt;b&gt;Han &amp; &quot;river&quot;&lt;/b&gt;</h1>'), res.body);
-      assert.ok(!res.body.includes('<b>Han'), 'no markup of the user gets in');
-      assert.ok(res.body.includes('<meta property="og:image" content="https://cdn.example.com/t.png">'));
-      assert.ok(res.body.includes(`<meta property="og:url" content="${t.config.publicBaseUrl}/courses/${id}">`));
-      assert.ok(res.body.includes('3.0 km'));
-      assert.match(String(res.headers['content-security-policy']), /default-src 'none'; img-src https: http:/);
-    });
-
-    it('answers 404 for a private or unknown course, and 422 for a malformed id', async () => {
-      const hidden = await page(await createCourse(alice, { is_public: false }));
-      assert.equal(hidden.statusCode, 404);
-      assert.equal(hidden.json().code, 'NOT_FOUND');
-      assert.equal((await page(randomUUID())).statusCode, 404);
-      assert.equal((await page('not-a-uuid')).statusCode, 422);
-    });
-
+  describe('picture address', () => {
+    // The page itself: test/web-pages.test.ts.
     // Serving the drawn picture: test/thumbnails.test.ts.
     it('answers the picture address with 404 THUMBNAIL_NOT_READY until drawn; private ones to the owner only', async () => {
       const id = await createCourse(alice, { is_public: false });

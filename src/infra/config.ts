@@ -73,6 +73,8 @@ export const ConfigSchema = Type.Object({
   OPENWEATHER_BASE_URL: Str('https://api.openweathermap.org', 'OpenWeather API base URL (current weather and air pollution)'),
   MAPBOX_ACCESS_TOKEN: Str('', 'Mapbox token for course thumbnails; empty renders them locally'),
   MAPBOX_BASE_URL: Str('https://api.mapbox.com', 'Mapbox API base URL (Static Images for course thumbnails)'),
+  MAP_STYLE_URL: Str('', 'Web pages: map tile URL template ({z}/{x}/{y}); empty draws course lines over a local grid, offline'),
+  MAP_ATTRIBUTION: Str('', 'Web pages: attribution shown with the tiles of MAP_STYLE_URL'),
   FCM_SERVICE_ACCOUNT_PATH: Str('', 'Firebase service-account JSON path; empty skips push sending'),
 
   UPLOAD_DIR: Str('./uploads', 'Root folder of local file storage'),

@@ -25,7 +25,6 @@ import {
   UpdatedCourse,
 } from './schemas.js';
 import * as service from './service.js';
-import { COURSE_PAGES_PREFIX } from './page.js';
 
 const tags = ['courses'];
 const ErrorRef = Type.Ref('ErrorBody');
@@ -64,7 +63,7 @@ async function asCaller<T>(app: FastifyInstance, request: FastifyRequest, read: 
 export const coursesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.deps;
   const { publicBaseUrl } = app.deps.config;
-  const links = { pages: `${publicBaseUrl}${COURSE_PAGES_PREFIX}`, api: `${publicBaseUrl}${app.prefix}` };
+  const links = { pages: `${publicBaseUrl}${service.COURSE_PAGES_PREFIX}`, api: `${publicBaseUrl}${app.prefix}` };
 
   app.post(
     '/',

@@ -81,6 +81,9 @@ function thinned(route: Position[]): Position[] {
 // M1: the app sends floats for integer fields; they are stored rounded (half up, all values here are ≥ 0).
 const int = (n: number) => Math.round(n);
 
+/** The web page of course <id> is at <PUBLIC_BASE_URL>/courses/<id> (src/features/web). */
+export const COURSE_PAGES_PREFIX = '/courses';
+
 /** Where a course's links point: its share page (`<pages>/<id>`) and its picture (`<api>/<id>/thumbnail`). */
 export interface CourseLinkBases {
   pages: string;

@@ -1,0 +1,42 @@
+// The web client: server-rendered pages at the root (outside /api/v1) and the built script and style under
+// /assets/. A page that is not there, or not visible to the viewer, is an HTML 404; other failures go to the
+// application's error handler.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import cookie from '@fastify/cookie';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../infra/errors.js';
+import { assetNames, assetRoutes } from './assets.js';
+import { coursePage } from './course-page.js';
+import { html } from './html.js';
+import { renderPage, sendPage, type PageFrame } from './layout.js';
+import { viewerOf } from './session.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+/** Pages are not API operations: left out of the OpenAPI document. */
+const hide = { hide: true } as Record<string, unknown>;
+
+export async function frameOf(app: FastifyInstance, request: FastifyRequest): Promise<PageFrame> {
+  return { config: app.deps.config, assets: assetNames(), viewer: await viewerOf(app, request) };
+}
+
+async function sendError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
+  const frame = await frameOf(app, request).catch(() => ({ config: app.deps.config, assets: assetNames(), viewer: null }));
+  const content = html`<h1>${message}</h1><p><a href="/">코스 탐색으로 돌아가기</a></p>`;
+  return sendPage(reply, renderPage(frame, { title: message, description: message, path: request.url.split('?')[0]! }, content), status);
+}
+
+export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(cookie);
+  await app.register(assetRoutes);
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const missing = (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 403)) || error.validation;
+    if (missing) return sendError(app, request, reply, 404, '찾을 수 없는 페이지입니다');
+    throw error;
+  });
+
+  app.get('/courses/:course_id', { schema: { ...hide, params: Type.Object({ course_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await coursePage(app, await frameOf(app, request), request.params.course_id)),
+  );
+};
