@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { registerAuthGuard } from '../src/features/auth/guard.js';
 import { authRateLimit, REDIS_KEY_PREFIX } from '../src/infra/http/rate-limit.js';
+import { assetNames } from '../src/features/web/assets.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 
 // Test-only routes under /api/v1, so the API limits apply to them; they are not part of the product.
@@ -107,6 +108,16 @@ describe('rate limits in memory (default limits)', () => {
       assert.equal(res.statusCode, 200, url);
       assert.equal(res.headers['x-ratelimit-limit'], undefined, url);
     }
+  });
+
+  it('counts the web pages against the same budget, never their built script', async () => {
+    const ip = freshIp();
+    await burst(t.app, 99, ip);
+    assert.equal((await send(t.app, ip, { url: `/courses/${randomUUID()}` })).statusCode, 404, 'the 100th request, a page');
+    assertRateLimited(await send(t.app, ip, { url: `/courses/${randomUUID()}` }), 100);
+    const script = assetNames().script;
+    assert.ok(script, 'npm test builds the web client');
+    assert.equal((await send(t.app, ip, { url: script })).statusCode, 200);
   });
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {

@@ -29,6 +29,10 @@ async function sendError(app: FastifyInstance, request: FastifyRequest, reply: F
 export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(cookie);
   await app.register(assetRoutes);
+  // Pages read the database like the API does: they count against the API's per-IP budget (rate-limit.ts).
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), rateLimited: true };
+  });
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const missing = (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 403)) || error.validation;

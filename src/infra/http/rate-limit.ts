@@ -52,8 +52,15 @@ async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
   return redis;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route outside the API prefix that still counts against the budget (the web pages). */
+    rateLimited?: boolean;
+  }
+}
+
 /**
- * Limits every request under `prefix` to RATE_LIMIT_PER_MINUTE per client IP, unknown paths included; the other
+ * Limits every request under `prefix` (and routes marked `rateLimited`) to RATE_LIMIT_PER_MINUTE per client IP, unknown paths included; the other
  * routes (health probes, the docs, CORS preflights) are never limited.
  */
 export async function registerRateLimit(app: FastifyInstance, prefix: string): Promise<void> {
@@ -78,7 +85,8 @@ export async function registerRateLimit(app: FastifyInstance, prefix: string): P
   app.addHook('onRequest', function (request, reply, done) {
     const route = request.routeOptions;
     // The route pattern, not the raw URL, which can be spelled differently (percent-encoding) and still match.
-    if (route.url !== undefined && route.url !== prefix && !route.url.startsWith(`${prefix}/`)) return done();
+    const underPrefix = route.url === undefined || route.url === prefix || route.url.startsWith(`${prefix}/`);
+    if (!underPrefix && !route.config.rateLimited) return done();
     if (route.config.rateLimit != null) return done();
     limit.call(this, request, reply).then(() => done(), done);
   });
