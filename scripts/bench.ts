@@ -6,7 +6,8 @@
 // Each side is measured in BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 5), the two sides taking turns,
 // so a busy moment of the shared machine does not fall on one side only. BENCH_CONNECTIONS (default 4, the clients
 // the targets are set for) tunes the concurrency; BENCH_CASES (a comma-separated subset of nearby, leaderboard,
-// health, crew, completion; default all) picks the cases.
+// health, crew, completion, web; default all) picks the cases. The web case (scripts/bench/web.ts) loads a course page
+// in chromium and prints its bytes and time to first content.
 import pg from 'pg';
 import pino from 'pino';
 import { registerJobs } from '../src/jobs.js';
@@ -26,6 +27,8 @@ import { loadConfig } from '../src/infra/config.js';
 import { Database } from '../src/infra/db/database.js';
 import { JobQueue } from '../src/infra/jobs/queue.js';
 import { completionFixture, newSessions, seedCompletion } from './bench/completion.js';
+import { webCase } from './bench/web.js';
+import { buildWebClient } from './build-web.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -34,7 +37,7 @@ const COURSES = Number(process.env.BENCH_COURSES ?? 1_000_000);
 const RUNNERS = Number(process.env.BENCH_RUNNERS ?? 100_000);
 const CREW_MEMBERS = 1_000;
 const CREW_RUNS = 100_000;
-const CASES = new Set((process.env.BENCH_CASES ?? 'nearby,leaderboard,health,crew,completion').split(',').map((c) => c.trim()));
+const CASES = new Set((process.env.BENCH_CASES ?? 'nearby,leaderboard,health,crew,completion,web').split(',').map((c) => c.trim()));
 const DEFAULT_TIME_ZONE = 'Asia/Seoul';
 
 interface Row {
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     await seedOnce(pool, 'completion:v1', () => seedCompletion(pool));
     const completion = await completionFixture(pool);
 
+    if (CASES.has('web')) await buildWebClient();
     const server = await startBenchServer(BENCH_DATABASE_URL, CONNECTIONS);
     const rows: Row[] = [];
     try {
@@ -245,10 +249,11 @@ async function main(): Promise<void> {
       }
 
       if (CASES.has('completion')) rows.push(...(await completionCases(server.url, pool, completion)));
+      if (rows.length > 0) print(rows);
+      if (CASES.has('web')) await webCase(server.url, board.courseId);
     } finally {
       await server.stop();
     }
-    print(rows);
   } finally {
     await pool.end();
   }
