@@ -53,7 +53,7 @@ ${course.description ? html`<p>${course.description}</p>` : ''}
 <li><strong>${stats.best_duration_seconds ? duration(stats.best_duration_seconds) : '–'}</strong>최고 기록</li>
 <li><strong>${reviewList.avg_rating ?? '–'}</strong>평점 (${reviewList.total_count})</li>
 </ul>
-<div class="map" id="course-map" data-island="map" data-setup="course-map-setup" role="img" aria-label="${course.title} 코스 지도"></div>
+<div class="map" id="course-map" data-island="map" data-setup="course-map-setup" role="region" aria-label="${course.title} 코스 지도"></div>
 ${jsonBlock('course-map-setup', mapSetup(frame.config, { lines: [{ coords: line, title: course.title }] }))}
 ${elevationChart(course.elevation_profile)}
 ${course.thumbnail_url ? html`<img class="thumb" src="${course.thumbnail_url}" alt="${course.title} 코스 미리보기" width="600" height="400" loading="lazy">` : ''}

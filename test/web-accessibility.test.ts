@@ -1,0 +1,82 @@
+// Accessibility basics of the web pages in chromium: axe-core's WCAG 2 A/AA rules (labels, names, contrast,
+// landmarks, language) with no violation, and a keyboard path (skip link first, then the header's links).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import axe from 'axe-core';
+import type { Browser, Page } from 'playwright-core';
+import { createListeningApp, launchBrowser, noBrowser, type ListeningApp } from './helpers/browser.js';
+import { insertRun } from './helpers/run-records.js';
+import { createUser, type TestUser } from './helpers/users.js';
+import { rebuildUserRanking } from '../src/features/rankings/service.js';
+
+async function violations(page: Page): Promise<string[]> {
+  // Evaluated through the debugging protocol, which the page's script policy does not cover.
+  await page.evaluate(axe.source);
+  const result = await page.evaluate(() =>
+    (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } }),
+  );
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+describe('web accessibility', { skip: noBrowser }, () => {
+  let t: ListeningApp;
+  let browser: Browser;
+  let alice: TestUser;
+  let courseId: string;
+
+  before(async () => {
+    t = await createListeningApp();
+    browser = await launchBrowser();
+    alice = await createUser(t.db, t.config);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/courses',
+      headers: alice.auth,
+      payload: {
+        run_record_id: await insertRun(t.db, { userId: alice.id, finishedAt: new Date() }),
+        title: 'Accessible loop',
+        route_geometry: { type: 'LineString', coordinates: [[126.97, 37.56, 0], [126.98, 37.565, 0]] },
+        distance_meters: 1200,
+        estimated_duration_seconds: 400,
+        elevation_profile: [5, 9, 7],
+      },
+    });
+    courseId = res.json().id;
+    await insertRun(t.db, { userId: alice.id, courseId, finishedAt: new Date(), courseDurationSeconds: 420 });
+    await rebuildUserRanking(t.db, courseId, alice.id);
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  const pages = () => [`/courses/${courseId}`];
+
+  it('has no WCAG 2 A/AA violation on any page, on a desktop and a phone', async () => {
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+      const context = await browser.newContext({ viewport });
+      const page = await context.newPage();
+      for (const path of pages()) {
+        assert.equal((await page.goto(`${t.base}${path}`))?.status(), 200, path);
+        await page.waitForSelector('[data-island][data-ready="true"]', { state: 'attached' }).catch(() => undefined);
+        assert.deepEqual(await violations(page), [], `${path} at ${viewport.width} px`);
+      }
+      await context.close();
+    }
+  });
+
+  it('is usable from the keyboard: the skip link comes first and leads to the content', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.base}/courses/${courseId}`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), '본문으로 건너뛰기');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => location.hash), '#content');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.tagName);
+    assert.ok(focused === 'A' || focused === 'BUTTON', `Tab moves through links (${focused})`);
+    await context.close();
+  });
+});
