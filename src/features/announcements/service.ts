@@ -7,6 +7,7 @@ import * as q from './queries.js';
 import type {
   AdminAnnouncement, AdminAnnouncementList, AdminListQuery, AnnouncementItem, AnnouncementList, CreateAnnouncementBody, UpdateAnnouncementBody,
 } from './schemas.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 type Deps = Pick<AppDeps, 'db' | 'storage'>;
 
@@ -89,9 +90,7 @@ function webLink(value: string): string {
 /** Checks the fields as they will be stored and returns them with the link in its stored form. */
 async function checked(deps: Deps, tx: Queryable, f: q.AnnouncementFields): Promise<q.AnnouncementFields> {
   // Only images we stored from POST /uploads/image: nothing from elsewhere is shown on everyone's home screen.
-  if (f.image_url && !deps.storage.keyOf(f.image_url)?.startsWith('images/')) {
-    throw invalid('INVALID_IMAGE_URL', 'image_url must be a URL returned by POST /uploads/image');
-  }
+  if (f.image_url) requireStoredImage(deps.storage, f.image_url, 'image_url');
   if (f.starts_at && f.ends_at && f.ends_at <= f.starts_at) throw invalid('INVALID_WINDOW', 'ends_at must be after starts_at');
   let link = f.link_value;
   if (f.link_type === 'none') {

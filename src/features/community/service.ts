@@ -18,6 +18,7 @@ import type {
   CommentBody, CommunityCommentItem, CommunityCommentList, CommunityPostItem, CommunityPostList, CreatePostBody, LikeState,
   PageQuery, PostListQuery, ReportBody, UpdatePostBody,
 } from './schemas.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 type Deps = Pick<AppDeps, 'db' | 'jobs' | 'storage'>;
 
@@ -58,11 +59,7 @@ export const toComment = (row: q.CommentRow): CommunityCommentItem => ({
 
 /** Images are only ones we stored from POST /uploads/image: nothing from elsewhere is shown to readers. */
 function checkImages(deps: Deps, urls: string[]): void {
-  for (const url of urls) {
-    if (!deps.storage.keyOf(url)?.startsWith('images/')) {
-      throw new AppError(422, 'INVALID_IMAGE_URL', 'Images must be URLs returned by POST /uploads/image');
-    }
-  }
+  for (const url of urls) requireStoredImage(deps.storage, url, 'image_urls');
 }
 
 const isCrewManager = (grade: number | null) => grade !== null && grade >= ADMIN_GRADE;

@@ -8,6 +8,7 @@ import { requireVisible } from '../auth/authorize.js';
 import { findCourseAccess } from '../courses/queries.js';
 import * as q from './queries.js';
 import { REPLIES_SHOWN, type CourseComment, type CourseCommentList, type CreateCommentBody, type PageQuery, type UpdateCommentBody } from './schemas.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 type Deps = Pick<AppDeps, 'db' | 'storage'>;
 
@@ -36,9 +37,7 @@ function content(text: string): string {
 
 function images(deps: Deps, urls: string[] | null | undefined): string[] | undefined {
   if (urls === undefined) return undefined;
-  for (const url of urls ?? []) {
-    if (!deps.storage.keyOf(url)?.startsWith('images/')) throw new AppError(422, 'INVALID_IMAGE_URL', 'image_urls must be URLs returned by POST /uploads/image');
-  }
+  for (const url of urls ?? []) requireStoredImage(deps.storage, url, 'image_urls');
   return urls ?? [];
 }
 

@@ -8,6 +8,7 @@ import { UNREAD_COUNT_CAP } from './chat-schemas.js';
 import { requireCan } from './permissions.js';
 import * as q from './queries.js';
 import { standingOf } from './service.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 interface MessageRow {
   [key: string]: unknown;
@@ -51,9 +52,7 @@ export async function messages(db: Queryable, userId: string, crewId: string, qu
 export async function send(deps: Pick<AppDeps, 'db' | 'storage'>, userId: string, crewId: string, body: SendMessageBody): Promise<CrewMessageItem> {
   const content = body.message_type === 'text' ? body.content.trim() : body.content;
   if (!content) throw new AppError(422, 'EMPTY_MESSAGE', 'A message needs some text');
-  if (body.message_type === 'image' && !deps.storage.keyOf(content)?.startsWith('images/')) {
-    throw new AppError(422, 'INVALID_IMAGE_URL', 'An image message must be a URL returned by POST /uploads/image');
-  }
+  if (body.message_type === 'image') requireStoredImage(deps.storage, content, 'content');
   await requireChat(deps.db, userId, crewId);
   const params = [crewId, userId, content, body.message_type, body.client_id ?? null];
   const { rows } = await deps.db.query<MessageRow>(

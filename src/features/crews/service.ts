@@ -4,12 +4,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
-import { AppError, conflict, notFound } from '../../infra/errors.js';
+import { conflict, notFound } from '../../infra/errors.js';
 import { levelOf, memberLimit, requireUnlocked, type LockedFeature } from './levels.js';
 import { enqueueOccupationOfCrew, enqueueOccupationOfCrewMembers } from './occupation.js';
 import { canRead, requireCan, roleOfGrade, type Standing } from './permissions.js';
 import * as q from './queries.js';
 import type { CreateCrewBody, CrewItem, CrewList, CrewListQuery, UpdateCrewBody } from './schemas.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 export type Deps = Pick<AppDeps, 'db' | 'jobs' | 'storage'>;
 
@@ -83,9 +84,7 @@ export async function mine(db: Queryable, userId: string): Promise<CrewItem[]> {
 function checkImages(deps: Deps, body: { logo_url?: string | null; cover_image_url?: string | null }): void {
   for (const field of ['logo_url', 'cover_image_url'] as const) {
     const url = body[field];
-    if (url && !deps.storage.keyOf(url)?.startsWith('images/')) {
-      throw new AppError(422, 'INVALID_IMAGE_URL', `${field} must be a URL returned by POST /uploads/image`);
-    }
+    if (url) requireStoredImage(deps.storage, url, field);
   }
 }
 

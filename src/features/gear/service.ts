@@ -2,10 +2,11 @@
 // at a time, and another user's gear as their profile shows it. Mileage comes from the runs (queries.ts).
 import type { AppDeps } from '../../infra/deps.js';
 import type { Queryable } from '../../infra/db/database.js';
-import { AppError, conflict, notFound } from '../../infra/errors.js';
+import { conflict, notFound } from '../../infra/errors.js';
 import { withoutNulls } from '../../infra/http/schemas.js';
 import * as q from './queries.js';
 import { MAX_GEAR_PER_USER, type GearCreateBody, type GearItem, type GearUpdateBody } from './schemas.js';
+import { requireStoredImage } from '../uploads/stored-images.js';
 
 type Deps = Pick<AppDeps, 'db' | 'storage'>;
 
@@ -35,9 +36,7 @@ export function toGearItem(row: q.GearRow): GearItem {
 
 /** Only images we stored from POST /uploads/image: the gear picture is shown on the runner's profile. */
 function checkImage(deps: Deps, url: string | null | undefined): void {
-  if (url && !deps.storage.keyOf(url)?.startsWith('images/')) {
-    throw new AppError(422, 'INVALID_IMAGE_URL', 'image_url must be a URL returned by POST /uploads/image');
-  }
+  if (url) requireStoredImage(deps.storage, url, 'image_url');
 }
 
 /** Retired gear cannot be the default: asking for both is a contradiction, not something to guess at. */
