@@ -1,7 +1,7 @@
 // Request and response schemas of the announcement routes. The public item has exactly the keys of the newer app's
 // AnnouncementItem (src/types/api.ts of koreaflag/ranking-run); the administrators' item adds how it is managed.
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -56,8 +56,7 @@ export const AdminAnnouncementList = Type.Object({ data: Type.Array(AdminAnnounc
 export type AdminAnnouncementList = Static<typeof AdminAnnouncementList>;
 
 export const AdminListQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type AdminListQuery = Static<typeof AdminListQuery>;
 

@@ -1,7 +1,7 @@
 // Request and response schemas of the challenge routes, with the keys of the newer app (src/services/challengeService.ts
 // of koreaflag/ranking-run: ChallengeListItem, ChallengeListResponse, ChallengeDetail, ChallengeProgress).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../../infra/http/schemas.js';
+import { Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -14,8 +14,7 @@ export type GoalType = Static<typeof GoalType>;
 export const ChallengeId = Type.Object({ challenge_id: Uuid });
 
 export const ChallengeListQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  ...pageFields(50),
 });
 export type ChallengeListQuery = Static<typeof ChallengeListQuery>;
 

@@ -1,6 +1,6 @@
 // Course comments: the newer app's CourseCommentItem and CourseCommentListResponse (src/types/api.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 export const MAX_IMAGES = 5;
@@ -10,8 +10,7 @@ export const REPLIES_SHOWN = 50;
 export const CourseId = Type.Object({ course_id: Uuid });
 export const CommentParams = Type.Object({ course_id: Uuid, comment_id: Uuid });
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 10_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

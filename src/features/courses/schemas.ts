@@ -1,6 +1,6 @@
 // Request and response schemas of the courses routes (API.md §5, §3 GET /users/me/courses; DECISIONS M1, M9).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { RoutePreview } from './route-preview.js';
 
 /** Longest route a course may have; denser runs are simplified to fit. */
@@ -81,9 +81,7 @@ export const ListQuery = Type.Object({
     ),
   ),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
-  // Bounded so page * per_page stays a valid OFFSET.
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type ListQuery = Static<typeof ListQuery>;
 

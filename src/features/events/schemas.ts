@@ -1,6 +1,6 @@
 // Request and response schemas of the events routes (API.md §10, plus create/edit/cancel).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
@@ -9,8 +9,7 @@ const Lng = Type.Number({ minimum: -180, maximum: 180 });
 export const EventId = Type.Object({ event_id: Uuid });
 
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

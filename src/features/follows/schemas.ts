@@ -1,12 +1,11 @@
 // Request and response schemas of the follows routes (API.md §4).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../../infra/http/schemas.js';
+import { Nullable, pageFields } from '../../infra/http/schemas.js';
 
 export { UserId } from '../users/schemas.js';
 
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

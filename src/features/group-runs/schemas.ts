@@ -1,7 +1,7 @@
 // Request and response schemas of the group-run routes, with the keys of the newer app (src/types/api.ts of
 // koreaflag/ranking-run: GroupRunItem, GroupRunMemberInfo, GroupRunListResponse).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -28,8 +28,7 @@ export type InviteBody = Static<typeof InviteBody>;
 
 export const MyGroupRunsQuery = Type.Object({
   course_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the group runs on this course' })),
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  ...pageFields(50),
 });
 export type MyGroupRunsQuery = Static<typeof MyGroupRunsQuery>;
 

@@ -1,6 +1,6 @@
 // Request and response schemas of the imports routes (API.md §12).
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable } from '../../infra/http/schemas.js';
+import { Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -20,8 +20,7 @@ export const ImportParams = Type.Object({ import_id: Uuid });
 export type ImportParams = Static<typeof ImportParams>;
 
 export const ImportListQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type ImportListQuery = Static<typeof ImportListQuery>;
 

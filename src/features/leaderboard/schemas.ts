@@ -1,13 +1,12 @@
 // Schemas of the weekly leaderboard (the newer app's rankingService.getWeeklyLeaderboard).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { RunnerLevel } from '../users/schemas.js';
 
 export const WeeklyQuery = Type.Object({
   region: Type.Optional(Type.String({ minLength: 1, maxLength: 30, description: 'Activity region contains this text' })),
   country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' })),
-  page: Type.Integer({ minimum: 0, maximum: 10_000, default: 0 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type WeeklyQuery = Static<typeof WeeklyQuery>;
 

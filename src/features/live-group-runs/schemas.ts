@@ -1,7 +1,7 @@
 // Schemas of live group runs: the REST routes (keys of the newer app's liveGroupRunService.ts) and the WebSocket
 // messages (GroupRunLobbyScreen.tsx reads `participants`, `started` and `completed`).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -22,8 +22,7 @@ export type CreateLiveGroupRunBody = Static<typeof CreateLiveGroupRunBody>;
 
 export const ListQuery = Type.Object({
   course_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only the live group runs on this course' })),
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type ListQuery = Static<typeof ListQuery>;
 

@@ -2,7 +2,7 @@
 // transaction of what caused them, once per cause, never for what one did oneself; push settings do not apply.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Queryable } from '../../infra/db/database.js';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 export type InboxType = 'follow' | 'friend_request' | 'post_comment' | 'post_like' | 'crew_join_request';
 
@@ -40,8 +40,7 @@ export type InboxItem = Static<typeof InboxItem>;
 export const InboxList = Type.Object({ data: Type.Array(InboxItem), total_count: Type.Integer(), unread_count: Type.Integer() });
 export type InboxList = Static<typeof InboxList>;
 export const InboxQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 10_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type InboxQuery = Static<typeof InboxQuery>;
 

@@ -1,6 +1,6 @@
 // Request and response schemas of the review routes (API.md §8; DECISIONS M1).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -29,9 +29,7 @@ export const ReplyBody = Type.Object({
 export type ReplyBody = Static<typeof ReplyBody>;
 
 export const PageQuery = Type.Object({
-  // Bounded so page * per_page stays a valid OFFSET.
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
 });
 export type PageQuery = Static<typeof PageQuery>;
 

@@ -1,7 +1,7 @@
 // Request and response schemas of the runs routes (API.md §6 and GET /users/me/runs of §3).
 // Fields the old server typed int accept any JSON number and are rounded before storing (M1).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { RunnerLevel } from '../users/schemas.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -274,8 +274,7 @@ export const RunDetail = Type.Object({
 export type RunDetail = Static<typeof RunDetail>;
 
 export const MyRunsQuery = Type.Object({
-  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  ...pageFields(),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Replaces per_page when given' })),
   order_by: Type.Union([Type.Literal('finished_at'), Type.Literal('distance_meters'), Type.Literal('duration_seconds')], {
     default: 'finished_at',

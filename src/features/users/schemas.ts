@@ -1,6 +1,6 @@
 // Request and response schemas of the users routes (API.md §3, DECISIONS M5/M6).
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Nullable } from '../../infra/http/schemas.js';
+import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { GearItem } from '../gear/schemas.js';
 import { RoutePreview } from '../courses/route-preview.js';
 import { MAX_RUNNER_LEVEL } from './runner-level.js';
@@ -147,8 +147,7 @@ export const ConsentSaved = Type.Object({ status: Type.Literal('ok') });
 
 export const UserSearchQuery = Type.Object({
   q: Type.String({ minLength: 1, maxLength: 50, description: 'Nickname contains this text (literally, any case)' }),
-  page: Type.Integer({ minimum: 0, maximum: 10_000, default: 0 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
+  ...pageFields(20, 50),
 });
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
 

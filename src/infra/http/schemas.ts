@@ -14,3 +14,12 @@ export const DateTime = Type.String({ format: 'date-time' });
 export function withoutNulls<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: NonNullable<T[K]> } {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== undefined)) as { [K in keyof T]?: NonNullable<T[K]> };
 }
+
+/**
+ * The query of a paged list: 0-based `page` (bounded so page * per_page stays a valid OFFSET) and `per_page`.
+ * Spread into a list's own query object when it has filters too.
+ */
+export const pageFields = (perPageDefault = 20, perPageMax = 100) => ({
+  page: Type.Integer({ minimum: 0, maximum: 100_000, default: 0, description: '0-based page' }),
+  per_page: Type.Integer({ minimum: 1, maximum: perPageMax, default: perPageDefault }),
+});
