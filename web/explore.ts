@@ -47,6 +47,8 @@ const HEAT_SPAN = 1;
 const PREVIEW_RADIUS = 100_000;
 const PREVIEW_PAGE = 100;
 const SEARCH_COLOUR = '#0969da';
+/** The heatmap's finest grid, in degrees: the size of a cell with no neighbour to measure by. */
+const FINEST_CELL = 0.001;
 
 const km = (meters: number) => `${(meters / 1000).toFixed(1)} km`;
 const wrapLng = (lng: number) => ((((lng + 180) % 360) + 360) % 360) - 180;
@@ -79,6 +81,16 @@ async function getJson<T>(url: string, signal: AbortSignal): Promise<T> {
 function heatColour(fraction: number): string {
   const mix = (from: number, to: number) => Math.round(from + (to - from) * fraction);
   return `rgb(${mix(255, 134)}, ${mix(212, 46)}, ${mix(59, 156)})`;
+}
+
+/** The grid's cell size in degrees (the server picks it by the box's span): the gap between the closest two centres. */
+function cellSize(cells: Cell[]): number {
+  let step = Infinity;
+  for (const key of ['lat', 'lng'] as const) {
+    const values = [...new Set(cells.map((c) => c[key]))].sort((a, b) => a - b);
+    for (let i = 1; i < values.length; i++) step = Math.min(step, values[i]! - values[i - 1]!);
+  }
+  return Number.isFinite(step) ? step : FINEST_CELL;
 }
 
 function card(href: string, title: string, details: string[]): HTMLLIElement {
@@ -196,11 +208,11 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
       return;
     }
     const most = cells.reduce((max, c) => Math.max(max, c.weight), 1);
+    const half = cellSize(cells) / 2;
     for (const c of cells) {
       const fraction = Math.sqrt(c.weight / most);
-      L.circleMarker([c.lat, c.lng], {
+      L.rectangle([[c.lat - half, c.lng - half], [c.lat + half, c.lng + half]], {
         renderer: heatRenderer,
-        radius: 6,
         stroke: false,
         fillColor: heatColour(fraction),
         fillOpacity: 0.35 + 0.5 * fraction,

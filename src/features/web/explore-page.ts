@@ -88,11 +88,11 @@ export async function explorePage(app: FastifyInstance, frame: PageFrame, query:
 <section aria-labelledby="nearby-heading">
 <h2 id="nearby-heading">내 주변 코스</h2>
 <form class="nearby" id="nearby-form" method="get" action="/">
-<label for="nearby-lat">위도</label><input id="nearby-lat" name="lat" inputmode="decimal" autocomplete="off" placeholder="37.5665" value="${search?.lat ?? query.lat ?? ''}">
-<label for="nearby-lng">경도</label><input id="nearby-lng" name="lng" inputmode="decimal" autocomplete="off" placeholder="126.9780" value="${search?.lng ?? query.lng ?? ''}">
-<label for="nearby-radius">반경</label><select id="nearby-radius" name="radius">
+<span class="field"><label for="nearby-lat">위도</label><input id="nearby-lat" name="lat" inputmode="decimal" autocomplete="off" placeholder="37.5665" value="${query.lat ?? ''}"></span>
+<span class="field"><label for="nearby-lng">경도</label><input id="nearby-lng" name="lng" inputmode="decimal" autocomplete="off" placeholder="126.9780" value="${query.lng ?? ''}"></span>
+<span class="field"><label for="nearby-radius">반경</label><select id="nearby-radius" name="radius">
 ${RADII.map((r) => html`<option value="${r}"${r === (search?.radius ?? DEFAULT_RADIUS) ? html` selected` : ''}>${r / 1000} km</option>`)}
-</select>
+</select></span>
 <button type="submit" class="primary">검색</button>
 <button type="button" id="nearby-locate" hidden>내 위치</button>
 </form>
