@@ -222,8 +222,8 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
     drawn('heatCells', cells.length);
   }
 
-  toggle?.addEventListener('change', () => {
-    if (toggle.checked) {
+  function heatShown() {
+    if (toggle?.checked) {
       heat.addTo(map);
       void loadHeat();
     } else {
@@ -232,7 +232,8 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
       heat.clearLayers();
       delete element.dataset.heatCells;
     }
-  });
+  }
+  toggle?.addEventListener('change', heatShown);
 
   let resting: number | undefined;
   map.on('moveend', () => {
@@ -243,6 +244,8 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
     }, REST_MS);
   });
   void loadCourses();
+  // Going back to the page, the browser may restore the box ticked.
+  if (toggle?.checked) heatShown();
 
   startNearby(map, api, here, setup.search);
 }
