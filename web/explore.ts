@@ -47,6 +47,8 @@ const HEAT_SPAN = 1;
 const PREVIEW_RADIUS = 100_000;
 const PREVIEW_PAGE = 100;
 const SEARCH_COLOUR = '#0969da';
+/** Courses in view also listed as links under the map (a city holds hundreds). */
+const LISTED = 24;
 /** The heatmap's finest grid, in degrees: the size of a cell with no neighbour to measure by. */
 const FINEST_CELL = 0.001;
 
@@ -177,7 +179,7 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
       drawn('courses', 0);
       return;
     }
-    for (const m of markers) {
+    for (const [i, m] of markers.entries()) {
       const href = `/courses/${m.id}`;
       const line = previews.get(m.id);
       const shape = line
@@ -185,9 +187,10 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
         : L.circleMarker([m.start_lat, m.start_lng], { radius: 7, color: LINE_COLOUR, weight: 2, fillColor: LINE_COLOUR, fillOpacity: 0.8 });
       shape.bindTooltip(m.title).on('click', () => window.location.assign(href)).addTo(courses);
       // The same courses as real links, for keyboards and screen readers (canvas shapes are neither).
-      mapList?.append(card(href, m.title, detailsOf(m)));
+      if (i < LISTED) mapList?.append(card(href, m.title, detailsOf(m)));
     }
-    say(markers.length ? `지도 영역에 코스 ${markers.length}개` : '지도 영역에 공개 코스가 없습니다.');
+    const more = markers.length > LISTED ? ` (목록에는 ${LISTED}개, 지도를 확대하면 나머지도 보입니다)` : '';
+    say(markers.length ? `지도 영역에 코스 ${markers.length}개${more}` : '지도 영역에 공개 코스가 없습니다.');
     drawn('courses', markers.length);
   }
 
