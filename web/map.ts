@@ -18,7 +18,7 @@ export interface MapSetup {
   zoom?: number;
 }
 
-const LINE_COLOUR = '#d9480f';
+export const LINE_COLOUR = '#d9480f';
 
 const GridBackground = L.GridLayer.extend({
   createTile(coords: L.Coords) {

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { AppError } from '../../infra/errors.js';
 import { assetNames, assetRoutes } from './assets.js';
 import { coursePage } from './course-page.js';
+import { explorePage, ExploreQuery } from './explore-page.js';
 import { html } from './html.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
 import { viewerOf } from './session.js';
@@ -39,6 +40,10 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (missing) return sendError(app, request, reply, 404, '찾을 수 없는 페이지입니다');
     throw error;
   });
+
+  app.get('/', { schema: { ...hide, querystring: ExploreQuery } }, async (request, reply) =>
+    sendPage(reply, await explorePage(app, await frameOf(app, request), request.query)),
+  );
 
   app.get('/courses/:course_id', { schema: { ...hide, params: Type.Object({ course_id: Uuid }) } }, async (request, reply) =>
     sendPage(reply, await coursePage(app, await frameOf(app, request), request.params.course_id)),
