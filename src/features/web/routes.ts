@@ -8,7 +8,11 @@ import { Type } from '@sinclair/typebox';
 import { AppError } from '../../infra/errors.js';
 import { assetNames, assetRoutes } from './assets.js';
 import { coursePage } from './course-page.js';
+import { crewPage } from './crew-page.js';
+import { eventPage } from './event-page.js';
+import { groupRunPage } from './group-run-page.js';
 import { html } from './html.js';
+import { profilePage } from './profile-page.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
 import { viewerOf } from './session.js';
 
@@ -38,5 +42,18 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/courses/:course_id', { schema: { ...hide, params: Type.Object({ course_id: Uuid }) } }, async (request, reply) =>
     sendPage(reply, await coursePage(app, await frameOf(app, request), request.params.course_id)),
+  );
+
+  app.get('/users/:user_id', { schema: { ...hide, params: Type.Object({ user_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await profilePage(app, await frameOf(app, request), request.params.user_id)),
+  );
+  app.get('/crews/:crew_id', { schema: { ...hide, params: Type.Object({ crew_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await crewPage(app, await frameOf(app, request), request.params.crew_id)),
+  );
+  app.get('/events/:event_id', { schema: { ...hide, params: Type.Object({ event_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await eventPage(app, await frameOf(app, request), request.params.event_id)),
+  );
+  app.get('/group-runs/:group_run_id', { schema: { ...hide, params: Type.Object({ group_run_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await groupRunPage(app, await frameOf(app, request), request.params.group_run_id)),
   );
 };
