@@ -142,6 +142,32 @@ export const ROUTES: Record<string, RouteEntry> = {
   'GET /health/ready': { class: 'public', probes: () => [anonymous(read('readiness'))] },
   // The share page: public courses only, whoever asks.
   'GET /courses/{course_id}': { class: 'public', probes: (w) => [...courseReads(w), ...courseReads(w).map(anonymous)] },
+  // The profile, crew, event and group-run pages: what the API's reads show, to a token's owner or to nobody.
+  'GET /users/{user_id}': {
+    class: 'public',
+    probes: (w) => [read("the owner's public profile", { params: { user_id: w.owner.user.id } })].flatMap((p) => [p, anonymous(p)]),
+  },
+  'GET /crews/{crew_id}': {
+    class: 'public',
+    probes: (w) =>
+      [read("the owner's open crew", { params: { crew_id: w.owner.crews.open } }), hidden("the owner's hidden crew", { crew_id: w.owner.crews.hidden })]
+        .flatMap((p) => [p, anonymous(p)]),
+  },
+  'GET /events/{event_id}': {
+    class: 'public',
+    probes: (w) =>
+      [
+        read("the owner's event", { params: { event_id: w.owner.event } }),
+        read("the owner's event on a course made private since", { params: { event_id: w.owner.turnedEvent } }),
+      ].flatMap((p) => [p, anonymous(p)]),
+  },
+  'GET /group-runs/{group_run_id}': {
+    class: 'public',
+    probes: (w) => [
+      hidden("the owner's group run", { group_run_id: w.owner.groupRun }, { prepare: outOfGroupRun(w) }),
+      anonymous(hidden("the owner's group run", { group_run_id: w.owner.groupRun })),
+    ],
+  },
 
   // ---- auth: how a client gets a token
   'POST /api/v1/auth/login': {

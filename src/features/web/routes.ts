@@ -9,7 +9,11 @@ import { AppError } from '../../infra/errors.js';
 import { assetNames, assetRoutes } from './assets.js';
 import { coursePage } from './course-page.js';
 import { explorePage, ExploreQuery } from './explore-page.js';
+import { crewPage } from './crew-page.js';
+import { eventPage } from './event-page.js';
+import { groupRunPage } from './group-run-page.js';
 import { html } from './html.js';
+import { profilePage } from './profile-page.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
 import { viewerOf } from './session.js';
 
@@ -24,7 +28,7 @@ export async function frameOf(app: FastifyInstance, request: FastifyRequest): Pr
 async function sendError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
   const frame = await frameOf(app, request).catch(() => ({ config: app.deps.config, assets: assetNames(), viewer: null }));
   const content = html`<h1>${message}</h1><p><a href="/">코스 탐색으로 돌아가기</a></p>`;
-  return sendPage(reply, renderPage(frame, { title: message, description: message, path: request.url.split('?')[0]! }, content), status);
+  return sendPage(reply, renderPage(frame, { title: message, description: message, path: '/' }, content), status);
 }
 
 export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -47,5 +51,18 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/courses/:course_id', { schema: { ...hide, params: Type.Object({ course_id: Uuid }) } }, async (request, reply) =>
     sendPage(reply, await coursePage(app, await frameOf(app, request), request.params.course_id)),
+  );
+
+  app.get('/users/:user_id', { schema: { ...hide, params: Type.Object({ user_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await profilePage(app, await frameOf(app, request), request.params.user_id)),
+  );
+  app.get('/crews/:crew_id', { schema: { ...hide, params: Type.Object({ crew_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await crewPage(app, await frameOf(app, request), request.params.crew_id)),
+  );
+  app.get('/events/:event_id', { schema: { ...hide, params: Type.Object({ event_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await eventPage(app, await frameOf(app, request), request.params.event_id)),
+  );
+  app.get('/group-runs/:group_run_id', { schema: { ...hide, params: Type.Object({ group_run_id: Uuid }) } }, async (request, reply) =>
+    sendPage(reply, await groupRunPage(app, await frameOf(app, request), request.params.group_run_id)),
   );
 };
