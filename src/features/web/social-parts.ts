@@ -25,7 +25,7 @@ export const coursePicture = (frame: PageFrame, course: CourseDetail): string =>
 export function courseMap(frame: PageFrame, id: string, course: CourseDetail): Html {
   const coords = course.route_geometry.coordinates.map(([lng, lat]) => [lat!, lng!] as [number, number]);
   const setup = `${id}-setup`;
-  return html`<div class="map" id="${id}" data-island="map" data-setup="${setup}" role="img" aria-label="${course.title} 코스 지도"></div>
+  return html`<div class="map" id="${id}" data-island="map" data-setup="${setup}" role="region" aria-label="${course.title} 코스 지도"></div>
 ${jsonBlock(setup, mapSetup(frame.config, { lines: [{ coords, title: course.title, href: `/courses/${course.id}` }] }))}`;
 }
 
