@@ -83,6 +83,7 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A fan-out failure must not fail the request or the message that changed the state (it is in the database). */
   const fanOut = (runId: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => logger.warn({ err, live_group_run_id: runId }, 'live group run fan-out failed'));
+  // The web's live view listens in these rooms (spectators.ts): read-only, so any message closes its socket.
   provideSpectators(deps, {
     watch: async (runId, viewerId, socket) => {
       socket.on('message', () => socket.close(1008, 'spectators only listen'));
