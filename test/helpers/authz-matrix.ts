@@ -161,6 +161,16 @@ export const ROUTES: Record<string, RouteEntry> = {
         read("the owner's event on a course made private since", { params: { event_id: w.owner.turnedEvent } }),
       ].flatMap((p) => [p, anonymous(p)]),
   },
+  // The live view and its socket take the web session cookie only: a bearer token is nobody there.
+  'GET /live/{live_group_run_id}': {
+    class: 'public',
+    probes: (w) => [read("the owner's live group run", { params: { live_group_run_id: w.owner.liveRuns.open }, expect: [401] })].flatMap((p) => [p, anonymous(p)]),
+  },
+  'GET /live/{live_group_run_id}/watch': {
+    class: 'public',
+    // No Origin header of ours: refused before anything else (cross-site WebSocket hijacking).
+    probes: (w) => [refused("the spectator socket of the owner's live group run", { live_group_run_id: w.owner.liveRuns.open }, { expect: [403] })],
+  },
   'GET /group-runs/{group_run_id}': {
     class: 'public',
     probes: (w) => [

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { Queryable } from '../../infra/db/database.js';
 import { verifyAccessToken } from '../auth/access-token.js';
@@ -16,6 +17,7 @@ import {
 } from './schemas.js';
 import { PositionBatcher } from './position-batcher.js';
 import { SnapshotScheduler } from './snapshots.js';
+import { provideSpectators } from './spectators.js';
 import * as service from './service.js';
 
 const tags = ['live-group-runs'];
@@ -46,6 +48,24 @@ async function snapshot(db: Queryable, runId: string) {
   return state ? { type: 'participants' as const, status: state.status, data: state.data } : null;
 }
 
+/**
+ * A socket joins the room (it listens already, so no message is missed), then hears the snapshot: the standings,
+ * and `started` when the run is under way (the app's status).
+ */
+async function enter(hub: LiveHub, db: Queryable, logger: Logger, runId: string, userId: string, socket: WebSocket) {
+  try {
+    await hub.join(runId, userId, socket);
+    const message = await snapshot(db, runId);
+    if (message) {
+      hub.send(socket, message);
+      if (message.status === 'running') hub.send(socket, { type: 'started' });
+    }
+  } catch (err) {
+    logger.warn({ err, live_group_run_id: runId }, 'live group run snapshot failed');
+    socket.close(1011, 'snapshot failed');
+  }
+}
+
 export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps } = app;
   const { db, config, logger } = deps;
@@ -63,6 +83,13 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** A fan-out failure must not fail the request or the message that changed the state (it is in the database). */
   const fanOut = (runId: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => logger.warn({ err, live_group_run_id: runId }, 'live group run fan-out failed'));
+  // The web's live view listens in these rooms (spectators.ts): read-only, so any message closes its socket.
+  provideSpectators(deps, {
+    watch: async (runId, viewerId, socket) => {
+      socket.on('message', () => socket.close(1008, 'spectators only listen'));
+      await enter(hub, db, logger, runId, viewerId, socket);
+    },
+  });
   const snapshots = new SnapshotScheduler(db, hub, logger);
   const positions = new PositionBatcher(db, logger, (runIds) => runIds.forEach((id) => snapshots.request(id)));
   // At close, in this order: the last positions written, the sockets closed.
@@ -275,19 +302,8 @@ export const liveGroupRunsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           });
       });
 
-      // Listening first (above: no message is missed), then in the room, then the snapshot on (re)connect: the
-      // standings, and `started` when the run is under way (the app's status).
-      try {
-        await hub.join(runId, userId, socket);
-        const message = await snapshot(db, runId);
-        if (message) {
-          hub.send(socket, message);
-          if (message.status === 'running') hub.send(socket, { type: 'started' });
-        }
-      } catch (err) {
-        logger.warn({ err, live_group_run_id: runId }, 'live group run snapshot failed');
-        socket.close(1011, 'snapshot failed');
-      }
+      // Listening first (above), then in the room with the snapshot on (re)connect.
+      await enter(hub, db, logger, runId, userId, socket);
     },
   );
 };

@@ -272,6 +272,11 @@ export async function finish(deps: Deps, runId: string, userId: string, now = ne
   });
 }
 
+/** Whether the viewer may watch the run (the web's live view): the rule of `detail`, a run on a course they can see. */
+export async function canWatch(db: Queryable, viewerId: string, runId: string): Promise<boolean> {
+  return Boolean(await q.findRun(db, viewerId, runId));
+}
+
 /** Why a user may not open the run's socket: null when they may. */
 export async function socketRefusal(db: Queryable, runId: string, userId: string): Promise<AppError | null> {
   const m = await q.membership(db, runId, userId);

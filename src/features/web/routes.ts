@@ -15,6 +15,8 @@ import { groupRunPage } from './group-run-page.js';
 import { html } from './html.js';
 import { profilePage } from './profile-page.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
+import { liveLoginPage, livePage } from './live-page.js';
+import { watch, watchCheck } from './live-watch.js';
 import { viewerOf } from './session.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -65,4 +67,12 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/group-runs/:group_run_id', { schema: { ...hide, params: Type.Object({ group_run_id: Uuid }) } }, async (request, reply) =>
     sendPage(reply, await groupRunPage(app, await frameOf(app, request), request.params.group_run_id)),
   );
+  const LiveRunId = Type.Object({ live_group_run_id: Uuid });
+  app.get('/live/:live_group_run_id', { schema: { ...hide, params: LiveRunId } }, async (request, reply) => {
+    const frame = await frameOf(app, request);
+    const runId = request.params.live_group_run_id;
+    if (!frame.viewer) return sendPage(reply, liveLoginPage(frame, runId), 401);
+    return sendPage(reply, await livePage(app, frame, frame.viewer.id, runId));
+  });
+  app.get('/live/:live_group_run_id/watch', { websocket: true, schema: { ...hide, params: LiveRunId }, preHandler: watchCheck(app) }, watch(app));
 };
