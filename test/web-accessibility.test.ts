@@ -59,7 +59,8 @@ describe('web accessibility', { skip: noBrowser }, () => {
       starts_at: new Date(Date.now() + 86_400_000).toISOString(), ends_at: new Date(Date.now() + 93_600_000).toISOString(),
     });
     const groupRun = await made('/group-runs', { name: 'Sunday run', course_id: courseId, invite_user_ids: [bob.id] });
-    paths = ['/', `/courses/${courseId}`, `/users/${alice.id}`, `/crews/${crew}`, `/events/${event}`, `/group-runs/${groupRun}`];
+    const liveRun = await made('/live-group-runs', { course_id: courseId, title: 'Live 5K' });
+    paths = ['/', `/courses/${courseId}`, `/users/${alice.id}`, `/crews/${crew}`, `/events/${event}`, `/group-runs/${groupRun}`, `/live/${liveRun}`];
   });
   after(async () => {
     await browser?.close();
@@ -74,7 +75,8 @@ describe('web accessibility', { skip: noBrowser }, () => {
       const page = await context.newPage();
       for (const path of paths) {
         assert.equal((await page.goto(`${t.base}${path}`))?.status(), 200, path);
-        await page.waitForSelector('[data-island][data-ready="true"]', { state: 'attached' }).catch(() => undefined);
+        // Checked once the islands drew (their controls are part of the page).
+        await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('[data-island]')].every((e) => e.dataset.ready === 'true'));
         assert.deepEqual(await violations(page), [], `${path} at ${viewport.width} px`);
       }
       await context.close();

@@ -42,7 +42,7 @@ export async function livePage(app: FastifyInstance, frame: PageFrame, viewerId:
 <p class="muted"><a href="/courses/${run.course_id}">${run.course_name}</a> · 호스트 ${run.host_nickname || '러너'} · 최대 ${run.max_participants}명</p>
 <p>상태: <strong id="live-status">${STATUS_LABELS[run.status]}</strong></p>
 <p id="live-connection" class="connection muted" role="status" aria-live="polite" data-state="offline">실시간 위치는 JavaScript가 켜져 있을 때 보입니다.</p>
-<div class="map tall" id="live-map" data-island="live" data-setup="live-setup" role="img" aria-label="${run.title}: 코스와 참가자 위치 지도"></div>
+<div class="map tall" id="live-map" data-island="live" data-setup="live-setup" role="region" aria-label="${run.title}: 코스와 참가자 위치 지도"></div>
 ${jsonBlock('live-setup', setup)}
 <h2 id="live-standings">참가자 순위</h2>
 <ol id="live-participants" class="standings" aria-labelledby="live-standings">
