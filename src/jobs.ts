@@ -12,6 +12,7 @@ import { registerImportJobs } from './features/imports/job.js';
 import { registerOccupationJob } from './features/crews/occupation.js';
 import { registerGroupRunReminders } from './features/group-runs/reminders.js';
 import { registerLiveGroupRunExpiry } from './features/live-group-runs/expiry.js';
+import { registerInboxPruning } from './features/notifications/pruning.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -26,4 +27,5 @@ export function registerJobs(deps: AppDeps): void {
   registerOccupationJob(deps);
   registerGroupRunReminders(deps);
   registerLiveGroupRunExpiry(deps);
+  registerInboxPruning(deps);
 }

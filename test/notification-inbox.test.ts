@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { INBOX_KEEP_DAYS, pruneInbox } from '../src/features/notifications/pruning.js';
 
 type Item = { id: string; type: string; actor: { id: string; nickname: string | null; avatar_url: string | null }; target_id: string | null; target_type: string | null; data: Record<string, string> | null; is_read: boolean; created_at: string };
 
@@ -103,5 +104,18 @@ describe('notification inbox', () => {
     assert.equal((await t.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: fan.auth })).statusCode, 204);
     const { rows } = await t.db.query<{ actor_id: string }>('SELECT actor_id FROM notifications WHERE user_id = $1 OR actor_id = $2 OR user_id = $2', [me.id, fan.id]);
     assert.deepEqual(rows.map((r) => r.actor_id), [stays.id]);
+  });
+
+  it(`keeps ${INBOX_KEEP_DAYS} days: older items go, read or not, newer ones stay`, async () => {
+    const [me, a, b] = [await createUser(t.db, t.config), await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    await ok('POST', `/users/${me.id}/follow`, a);
+    await ok('POST', `/users/${me.id}/follow`, b);
+    const old = (await inbox(me)).data.find((item) => item.actor.id === a.id)!;
+    await t.db.query(`UPDATE notifications SET created_at = now() - interval '${INBOX_KEEP_DAYS} days 1 hour' WHERE id = $1`, [old.id]);
+    assert.ok((await pruneInbox(t.db)) >= 1);
+    const left = await inbox(me);
+    assert.deepEqual(left.data.map((item) => item.actor.id), [b.id]);
+    assert.equal(left.unread_count, 1);
+    assert.equal(await pruneInbox(t.db), 0, 'nothing more to prune');
   });
 });
