@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import axe from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import { createListeningApp, launchBrowser, noBrowser, type ListeningApp } from './helpers/browser.js';
+import { postCourse } from './helpers/courses.js';
 import { insertRun } from './helpers/run-records.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { rebuildUserRanking } from '../src/features/rankings/service.js';
@@ -31,20 +32,7 @@ describe('web accessibility', { skip: noBrowser }, () => {
     t = await createListeningApp();
     browser = await launchBrowser();
     alice = await createUser(t.db, t.config);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/courses',
-      headers: alice.auth,
-      payload: {
-        run_record_id: await insertRun(t.db, { userId: alice.id, finishedAt: new Date() }),
-        title: 'Accessible loop',
-        route_geometry: { type: 'LineString', coordinates: [[126.97, 37.56, 0], [126.98, 37.565, 0]] },
-        distance_meters: 1200,
-        estimated_duration_seconds: 400,
-        elevation_profile: [5, 9, 7],
-      },
-    });
-    courseId = res.json().id;
+    courseId = await postCourse(t, alice, { title: 'Accessible loop', distance_meters: 1200, estimated_duration_seconds: 400, elevation_profile: [5, 9, 7] });
     await insertRun(t.db, { userId: alice.id, courseId, finishedAt: new Date(), courseDurationSeconds: 420 });
     await rebuildUserRanking(t.db, courseId, alice.id);
     const bob = await createUser(t.db, t.config);

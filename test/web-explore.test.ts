@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { createListeningApp, launchBrowser, linePixels, noBrowser, screenshot, watchedPage, type ListeningApp } from './helpers/browser.js';
+import { postCourse } from './helpers/courses.js';
 import { insertRun } from './helpers/run-records.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -23,23 +24,14 @@ describe('explore page', () => {
   let alice: TestUser;
   const ids: Record<string, string> = {};
 
-  async function createCourse(title: string, route: [number, number][], isPublic = true): Promise<string> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/courses',
-      headers: alice.auth,
-      payload: {
-        run_record_id: await insertRun(t.db, { userId: alice.id, finishedAt: new Date(), distanceMeters: 2000 }),
-        title,
-        route_geometry: { type: 'LineString', coordinates: route.map(([lng, lat]) => [lng, lat, 0]) },
-        distance_meters: 2000,
-        estimated_duration_seconds: 700,
-        is_public: isPublic,
-      },
+  const createCourse = (title: string, route: [number, number][], isPublic = true) =>
+    postCourse(t, alice, {
+      title,
+      route_geometry: { type: 'LineString', coordinates: route.map(([lng, lat]) => [lng, lat, 0]) },
+      distance_meters: 2000,
+      estimated_duration_seconds: 700,
+      is_public: isPublic,
     });
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json().id;
-  }
 
   before(async () => {
     // The island asks the API a few times per map move; these tests move it more than a person would.

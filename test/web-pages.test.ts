@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { rebuildUserRanking } from '../src/features/rankings/service.js';
 import { SESSION_COOKIE } from '../src/features/web/session.js';
 import { createListeningApp, launchBrowser, linePixels, noBrowser, screenshot, watchedPage, type ListeningApp } from './helpers/browser.js';
+import { postCourse } from './helpers/courses.js';
 import { insertRun } from './helpers/run-records.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -23,25 +24,8 @@ describe('web pages', () => {
   });
   after(() => t.close());
 
-  async function createCourse(owner: TestUser, fields: Record<string, unknown> = {}): Promise<string> {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/courses',
-      headers: owner.auth,
-      payload: {
-        run_record_id: await insertRun(t.db, { userId: owner.id, finishedAt: new Date(), distanceMeters: 3000 }),
-        title: 'Han river loop',
-        route_geometry: { type: 'LineString', coordinates: [[126.97, 37.56, 0], [126.98, 37.565, 0], [126.99, 37.56, 0]] },
-        distance_meters: 3000,
-        estimated_duration_seconds: 900,
-        elevation_profile: [10, 14, 22, 18, 12],
-        is_public: true,
-        ...fields,
-      },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    return res.json().id;
-  }
+
+  const createCourse = (owner: TestUser, fields: Record<string, unknown> = {}) => postCourse(t, owner, fields);
 
   async function ranked(courseId: string, user: TestUser, seconds: number) {
     await insertRun(t.db, { userId: user.id, courseId, finishedAt: new Date(), courseDurationSeconds: seconds, distanceMeters: 3000 });

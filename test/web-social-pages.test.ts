@@ -10,6 +10,7 @@ import { rebuildUserRanking } from '../src/features/rankings/service.js';
 import { SESSION_COOKIE } from '../src/features/web/session.js';
 import { multipart, smallJpeg } from './helpers/authz-world.js';
 import { createListeningApp, launchBrowser, linePixels, noBrowser, screenshot, watchedPage, type ListeningApp } from './helpers/browser.js';
+import { postCourse } from './helpers/courses.js';
 import { insertRun } from './helpers/run-records.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -35,19 +36,7 @@ describe('profile, crew, event and group-run pages', () => {
   const page = (path: string, user?: TestUser) =>
     t.app.inject({ method: 'GET', url: path, cookies: user ? { [SESSION_COOKIE]: user.token } : {} });
 
-  async function createCourse(owner: TestUser, fields: Record<string, unknown> = {}): Promise<string> {
-    const course = await api('POST', '/courses', owner, {
-      run_record_id: await insertRun(t.db, { userId: owner.id, finishedAt: new Date(), distanceMeters: 3000 }),
-      title: 'Han river loop',
-      route_geometry: { type: 'LineString', coordinates: [[126.97, 37.56, 0], [126.98, 37.565, 0], [126.99, 37.56, 0]] },
-      distance_meters: 3000,
-      estimated_duration_seconds: 900,
-      elevation_profile: [10, 14, 22, 18, 12],
-      is_public: true,
-      ...fields,
-    }, 201);
-    return course.id;
-  }
+  const createCourse = (owner: TestUser, fields: Record<string, unknown> = {}) => postCourse(t, owner, fields);
   const uniqueName = (prefix: string) => `${prefix} ${randomUUID().slice(0, 8)}`;
   const createCrew = (owner: TestUser, fields: object = {}) => api('POST', '/crews', owner, { name: uniqueName('Crew'), region: 'Seoul', ...fields }, 201);
   const createEvent = (creator: TestUser, fields: object = {}) =>
