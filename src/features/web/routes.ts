@@ -10,6 +10,7 @@ import { assetNames, assetRoutes } from './assets.js';
 import { coursePage } from './course-page.js';
 import { html } from './html.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
+import { loginRoutes } from './login.js';
 import { viewerOf } from './session.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -29,6 +30,7 @@ async function sendError(app: FastifyInstance, request: FastifyRequest, reply: F
 export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(cookie);
   await app.register(assetRoutes);
+  await app.register(loginRoutes);
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const missing = (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 403)) || error.validation;
