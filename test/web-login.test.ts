@@ -24,7 +24,7 @@ describe('web login', () => {
 
   before(async () => {
     fake = await FakeProviders.start();
-    t = await createListeningApp(fake.config());
+    t = await createListeningApp({ ...fake.config(), ...fake.webConfig() });
     const owner = await createUser(t.db, t.config);
     const res = await t.app.inject({
       method: 'POST',
@@ -233,8 +233,10 @@ describe('web login', () => {
     }
   });
 
-  it('marks the cookies Secure on https and does not offer a provider without web credentials', async () => {
-    const secure = await createTestApp({ ...fake.config(), PUBLIC_BASE_URL: 'https://runcrew.example', GOOGLE_WEB_CLIENT_ID: '' });
+  it('marks the cookies Secure on https, does not offer a provider without web credentials, limits the callback', async () => {
+    const secure = await createTestApp({ ...fake.config(), ...fake.webConfig(), PUBLIC_BASE_URL: 'https://runcrew.example', GOOGLE_WEB_CLIENT_ID: '',
+      AUTH_RATE_LIMIT_PER_MINUTE: '2',
+    });
     try {
       const loginPage = await secure.app.inject({ method: 'GET', url: '/login' });
       assert.ok(loginPage.body.includes('/auth/kakao/start') && !loginPage.body.includes('/auth/google/start'), loginPage.body);
@@ -250,6 +252,11 @@ describe('web login', () => {
       const res = await callback(await atProvider(authorize), pending.value, secure.app);
       assert.equal(res.statusCode, 302, res.body);
       assert.equal(cookieOf(res as never, SESSION_COOKIE)?.secure, true);
+      // The callback logs in, so it has the login's per-IP budget; beyond it, a page.
+      assert.equal((await callback(new URL('https://runcrew.example/auth/kakao/callback'), undefined, secure.app)).statusCode, 400);
+      const limited = await callback(new URL('https://runcrew.example/auth/kakao/callback'), undefined, secure.app);
+      assert.equal(limited.statusCode, 429);
+      assert.match(String(limited.headers['content-type']), /^text\/html/);
     } finally {
       await secure.close();
     }

@@ -166,6 +166,12 @@ export class FakeProviders {
       NAVER_CLIENT_ID,
       NAVER_CLIENT_SECRET,
       NAVER_API_BASE_URL: `${base}/naver`,
+    };
+  }
+
+  /** With config(): the web logins' credentials and endpoints. */
+  webConfig(base = this.url): Record<string, string> {
+    return {
       KAKAO_REST_API_KEY,
       KAKAO_CLIENT_SECRET,
       KAKAO_AUTH_BASE_URL: `${base}/kauth`,

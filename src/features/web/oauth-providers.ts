@@ -4,7 +4,7 @@
 // POST (form_post), which the SameSite=Lax state cookie does not follow.
 import { createHash } from 'node:crypto';
 import type { Config } from '../../infra/config.js';
-import { authFailed, callProvider, providerUnavailable, text, type ProviderAnswer } from '../auth/providers/http.js';
+import { authFailed, callProvider, listOf, providerUnavailable, text, type ProviderAnswer } from '../auth/providers/http.js';
 
 export type WebProviderName = 'kakao' | 'naver' | 'google';
 
@@ -51,7 +51,8 @@ function tokenOf(provider: string, answer: ProviderAnswer, field: string): strin
 }
 
 function kakao(config: Config): WebProvider | null {
-  if (!config.KAKAO_REST_API_KEY || !config.KAKAO_CLIENT_ID) return null;
+  // Its tokens must pass the app's Kakao check, which needs the app id.
+  if (!config.KAKAO_REST_API_KEY || listOf(config.KAKAO_CLIENT_ID).length === 0) return null;
   const base = trimmed(config.KAKAO_AUTH_BASE_URL);
   const clientId = config.KAKAO_REST_API_KEY;
   return {
