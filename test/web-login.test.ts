@@ -341,6 +341,7 @@ describe('web login', () => {
       await tab.goto(`${t.base}${coursePath}`);
       await tab.getByRole('link', { name: '로그인', exact: true }).first().click();
       await tab.waitForURL(`${t.base}/login?next=${encodeURIComponent(coursePath)}`);
+      await screenshot(tab, 'web-login-page');
       await tab.getByRole('link', { name: '카카오로 로그인' }).click();
       await tab.waitForURL(`${t.base}${coursePath}`);
       await tab.getByText(someone.nickname, { exact: true }).waitFor();

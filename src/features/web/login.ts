@@ -25,7 +25,7 @@ const hide = { hide: true } as Record<string, unknown>;
 const Next = Type.Optional(Type.String({ maxLength: 2000 }));
 
 /** `value` if it is a path of this site, otherwise `/`: never `//evil`, `/\evil` or an absolute URL. */
-export function safeNext(value: unknown, publicBaseUrl: string): string {
+function safeNext(value: unknown, publicBaseUrl: string): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(value)) return '/';
   const origin = new URL(publicBaseUrl).origin;
   const url = new URL(value, origin);
@@ -128,7 +128,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // One callback per start: whatever happens next, the pending login is used up.
       const pending = readPending(request.cookies[PENDING_COOKIE]);
       reply.clearCookie(PENDING_COOKIE, { ...cookieBase(config), path: '/auth' });
-      const next = pending?.next ?? '/';
+      const next = safeNext(pending?.next, config.publicBaseUrl);
       const { code, state, error } = request.query;
       if (error) {
         const cancelled = error === 'access_denied';
@@ -147,7 +147,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await logout(app.deps, login.refresh_token);
       reply.setCookie(SESSION_COOKIE, login.access_token, { ...cookieBase(config), path: '/', maxAge: login.expires_in });
       reply.header('cache-control', 'no-store');
-      return reply.redirect(safeNext(next, config.publicBaseUrl), 302);
+      return reply.redirect(next, 302);
     },
   );
 
