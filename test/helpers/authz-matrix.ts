@@ -161,6 +161,17 @@ export const ROUTES: Record<string, RouteEntry> = {
         read("the owner's event on a course made private since", { params: { event_id: w.owner.turnedEvent } }),
       ].flatMap((p) => [p, anonymous(p)]),
   },
+  // The web login: the providers' flows (none configured here: 404) and log out, which needs the session's CSRF token.
+  'GET /login': { class: 'public', probes: () => [read('the login page'), anonymous(read('the login page'))] },
+  'GET /auth/{provider}/start': {
+    class: 'public',
+    probes: () => [read('a web login start', { params: { provider: 'kakao' }, expect: [302, 404] })],
+  },
+  'GET /auth/{provider}/callback': {
+    class: 'public',
+    probes: () => [read('a web login callback without its state cookie', { params: { provider: 'kakao' }, expect: [400, 404] })],
+  },
+  'POST /logout': { class: 'public', probes: () => [read('log out without a session or CSRF token', { expect: [403] })] },
   // The live view and its socket take the web session cookie only: a bearer token is nobody there.
   'GET /live/{live_group_run_id}': {
     class: 'public',
@@ -1311,7 +1322,7 @@ export function routerRoutes(app: FastifyInstance): string[] {
 }
 
 /** The web pages: HTML for browsers, not API operations, so outside the OpenAPI document (and classified here). */
-const isWebPage = (key: string) => key.startsWith('GET /') && !/^GET \/(api|health|docs)(\/|$)/.test(key);
+const isWebPage = (key: string) => /^(GET|POST) \//.test(key) && !/^(GET|POST) \/(api|health|docs)(\/|$)/.test(key);
 
 /** Routes that upgrade to a WebSocket: outside the OpenAPI document. */
 const WEBSOCKET_ROUTES = new Set(['GET /api/v1/live-group-runs/{live_group_run_id}/ws']);

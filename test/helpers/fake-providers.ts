@@ -1,10 +1,12 @@
 // Local stand-ins for the social login providers, speaking their real protocols on 127.0.0.1:
 // Google and Apple JWKS (real RS256 keys) and id_tokens signed with them, Apple's token and revoke
 // endpoints (checking our ES256 client secret), Kakao token info + user profile and Naver's profile API
-// with their real JSON shapes and error answers. `down` makes every endpoint answer 503.
+// with their real JSON shapes and error answers, and the web logins: Kakao, Naver and Google authorize endpoints
+// (redirecting back with a code, or `error=access_denied` when `deny`) and token endpoints checking the client
+// credentials, redirect_uri, code and PKCE verifier. `down` makes every endpoint answer 503.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 
 export const GOOGLE_CLIENT_IDS = ['google-ios.apps.googleusercontent.com', 'google-android.apps.googleusercontent.com'];
@@ -14,6 +16,10 @@ export const APPLE_KEY_ID = 'APPLEKEY01';
 export const KAKAO_APP_ID = '1234567';
 export const NAVER_CLIENT_ID = 'naver-client-id';
 export const NAVER_CLIENT_SECRET = 'naver-client-secret';
+export const KAKAO_REST_API_KEY = 'kakao-rest-api-key';
+export const KAKAO_CLIENT_SECRET = 'kakao-client-secret';
+export const GOOGLE_WEB_CLIENT_ID = 'google-web.apps.googleusercontent.com';
+export const GOOGLE_WEB_CLIENT_SECRET = 'google-web-secret';
 
 export interface KakaoUser {
   id: number;
@@ -42,9 +48,30 @@ export interface SignOptions {
 export interface RecordedRequest {
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: IncomingMessage['headers'];
   form: URLSearchParams;
 }
+
+type WebProvider = 'kakao' | 'naver' | 'google';
+
+/** Who agrees at each web authorize endpoint (Google: the id_token's claims, e.g. sub and name). */
+export interface Consent {
+  kakao?: KakaoUser;
+  naver?: NaverUser;
+  google?: JWTPayload;
+}
+
+interface WebCode {
+  provider: WebProvider;
+  redirectUri: string;
+  state: string;
+  challenge: string | null;
+  user: KakaoUser | NaverUser | JWTPayload;
+}
+
+/** [status, JSON body] or a redirect: [302, undefined, location]. */
+type Answer = [number, unknown] | [number, undefined, string];
 
 type Keys = { privateKey: CryptoKey; publicKey: CryptoKey };
 
@@ -72,6 +99,10 @@ export class FakeProviders {
   /** Apple authorization codes -> the refresh token the token endpoint gives for them. */
   readonly appleCodes = new Map<string, string>();
   readonly appleRevoked: string[] = [];
+  readonly consent: Consent = {};
+  /** The person refuses at the web authorize endpoints. */
+  deny = false;
+  private readonly webCodes = new Map<string, WebCode>();
   url = '';
   /** The PKCS#8 PEM of our Apple key, newlines escaped as in an .env file. */
   applePrivateKeyEnv = '';
@@ -96,12 +127,13 @@ export class FakeProviders {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        const { pathname: path, searchParams: query } = new URL(req.url ?? '/', 'http://x');
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-        fake.requests.push({ method: req.method ?? '', path, headers: req.headers, form });
+        fake.requests.push({ method: req.method ?? '', path, query, headers: req.headers, form });
         fake
-          .answer(req.method ?? '', path, req.headers, form)
-          .then(([status, body]) => {
+          .answer(req.method ?? '', path, req.headers, form, query)
+          .then(([status, body, location]) => {
+            if (location) return void res.writeHead(status, { location }).end();
             res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
             res.end(body === undefined ? '' : JSON.stringify(body));
           })
@@ -110,6 +142,9 @@ export class FakeProviders {
           });
       });
     });
+    // Idle sockets stay open until close(): a server closing one just as a client reuses it (when a busy event loop
+    // delays the client's own idle timer) would be a random ECONNRESET.
+    fake.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
@@ -131,6 +166,20 @@ export class FakeProviders {
       NAVER_CLIENT_ID,
       NAVER_CLIENT_SECRET,
       NAVER_API_BASE_URL: `${base}/naver`,
+    };
+  }
+
+  /** With config(): the web logins' credentials and endpoints. */
+  webConfig(base = this.url): Record<string, string> {
+    return {
+      KAKAO_REST_API_KEY,
+      KAKAO_CLIENT_SECRET,
+      KAKAO_AUTH_BASE_URL: `${base}/kauth`,
+      NAVER_AUTH_BASE_URL: `${base}/nid`,
+      GOOGLE_WEB_CLIENT_ID,
+      GOOGLE_WEB_CLIENT_SECRET,
+      GOOGLE_AUTH_URL: `${base}/accounts/o/oauth2/v2/auth`,
+      GOOGLE_TOKEN_URL: `${base}/oauth2/token`,
     };
   }
 
@@ -183,8 +232,10 @@ export class FakeProviders {
     return token;
   }
 
-  private async answer(method: string, path: string, headers: IncomingMessage['headers'], form: URLSearchParams): Promise<[number, unknown]> {
+  private async answer(method: string, path: string, headers: IncomingMessage['headers'], form: URLSearchParams, query: URLSearchParams): Promise<Answer> {
     if (this.down) return [503, { error: 'service unavailable' }];
+    const web = this.webAnswer(method, path, form, query);
+    if (web) return web;
     const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1] ?? '';
 
     if (method === 'GET' && this.jwks[path]) return [200, this.jwks[path]];
@@ -242,6 +293,90 @@ export class FakeProviders {
       return [200, { access_token: 'apple-access', token_type: 'Bearer', expires_in: 3600, refresh_token: refreshToken, id_token: 'unused' }];
     }
     return [404, { error: 'not found' }];
+  }
+
+  /** The web logins' authorize and token endpoints, or null for other paths. */
+  private webAnswer(method: string, path: string, form: URLSearchParams, query: URLSearchParams): Promise<Answer> | Answer | null {
+    if (method === 'GET' && path === '/kauth/oauth/authorize') return this.authorize('kakao', query, KAKAO_REST_API_KEY, true);
+    if (method === 'GET' && path === '/nid/oauth2.0/authorize') return this.authorize('naver', query, NAVER_CLIENT_ID, false);
+    if (method === 'GET' && path === '/accounts/o/oauth2/v2/auth') return this.authorize('google', query, GOOGLE_WEB_CLIENT_ID, true);
+
+    if (method === 'POST' && path === '/kauth/oauth/token') {
+      if (form.get('client_id') !== KAKAO_REST_API_KEY || form.get('client_secret') !== KAKAO_CLIENT_SECRET) {
+        return [401, { error: 'invalid_client', error_description: 'Bad client credentials', error_code: 'KOE010' }];
+      }
+      const grant = this.takeCode('kakao', form);
+      if (!grant) return [400, { error: 'invalid_grant', error_description: `authorization code not found for code=${form.get('code')}`, error_code: 'KOE320' }];
+      return [200, {
+        token_type: 'bearer',
+        access_token: this.kakaoToken(grant.user as KakaoUser),
+        expires_in: 21599,
+        refresh_token: `kakao-refresh-${randomUUID()}`,
+        refresh_token_expires_in: 5183999,
+        scope: 'profile_nickname account_email',
+      }];
+    }
+    // Naver answers a refused request with 200 and an `error` field.
+    if ((method === 'POST' || method === 'GET') && path === '/nid/oauth2.0/token') {
+      const fields = method === 'POST' ? form : query;
+      if (fields.get('client_id') !== NAVER_CLIENT_ID || fields.get('client_secret') !== NAVER_CLIENT_SECRET) {
+        return [200, { error: 'invalid_client', error_description: 'client_id or client_secret is invalid' }];
+      }
+      const grant = this.takeCode('naver', fields);
+      if (!grant) return [200, { error: 'invalid_request', error_description: 'no valid data in session' }];
+      return [200, { access_token: this.naverToken(grant.user as NaverUser), refresh_token: `naver-refresh-${randomUUID()}`, token_type: 'bearer', expires_in: '3600' }];
+    }
+    if (method === 'POST' && path === '/oauth2/token') {
+      if (form.get('client_id') !== GOOGLE_WEB_CLIENT_ID || form.get('client_secret') !== GOOGLE_WEB_CLIENT_SECRET) {
+        return [401, { error: 'invalid_client', error_description: 'Unauthorized' }];
+      }
+      const grant = this.takeCode('google', form);
+      if (!grant) return [400, { error: 'invalid_grant', error_description: 'Bad Request' }];
+      return this.googleToken({ aud: GOOGLE_WEB_CLIENT_ID, ...(grant.user as JWTPayload) }).then((idToken): Answer => [200, {
+        access_token: `ya29.${randomUUID()}`,
+        expires_in: 3599,
+        scope: 'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile',
+        token_type: 'Bearer',
+        id_token: idToken,
+      }]);
+    }
+    return null;
+  }
+
+  /** Sends the browser back to redirect_uri with a one-time code (or the refusal) and the state. */
+  private authorize(provider: WebProvider, query: URLSearchParams, clientId: string, pkce: boolean): Answer {
+    const redirectUri = query.get('redirect_uri') ?? '';
+    if (query.get('client_id') !== clientId || query.get('response_type') !== 'code' || !URL.canParse(redirectUri)) {
+      return [400, { error: 'invalid_request', error_description: 'bad client_id, response_type or redirect_uri' }];
+    }
+    const challenge = query.get('code_challenge');
+    if (pkce && (!challenge || query.get('code_challenge_method') !== 'S256')) return [400, { error: 'invalid_request', error_description: 'PKCE required' }];
+    const back = new URL(redirectUri);
+    const state = query.get('state') ?? '';
+    if (this.deny) {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', 'User denied access');
+    } else {
+      const user = this.consent[provider];
+      if (!user) return [400, { error: 'invalid_request', error_description: `no ${provider} user agrees in this test` }];
+      const code = randomUUID();
+      this.webCodes.set(code, { provider, redirectUri, state, challenge, user });
+      back.searchParams.set('code', code);
+    }
+    if (state) back.searchParams.set('state', state);
+    return [302, undefined, back.toString()];
+  }
+
+  /** The code's grant, used up, if the request names it with the same redirect_uri (or state) and PKCE verifier. */
+  private takeCode(provider: WebProvider, fields: URLSearchParams): WebCode | null {
+    const code = fields.get('code') ?? '';
+    const grant = this.webCodes.get(code);
+    if (!grant || grant.provider !== provider || fields.get('grant_type') !== 'authorization_code') return null;
+    this.webCodes.delete(code);
+    if (provider === 'naver' ? fields.get('state') !== grant.state : fields.get('redirect_uri') !== grant.redirectUri) return null;
+    const verifier = fields.get('code_verifier');
+    if (grant.challenge && (!verifier || createHash('sha256').update(verifier).digest('base64url') !== grant.challenge)) return null;
+    return grant;
   }
 
   /** Apple's checks on the client secret: ES256 by our key id, issued by our team for our bundle id. */

@@ -52,7 +52,7 @@ ${assets.style ? html`<link rel="stylesheet" href="${assets.style}">\n` : ''}${a
 ${viewer
   ? html`<span>${viewer.nickname ?? '러너'}</span>
 <form method="post" action="/logout"><input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">로그아웃</button></form>`
-  : html`<a href="/login">로그인</a>`}
+  : html`<a href="${meta.path === '/' || meta.path === '/login' ? '/login' : `/login?next=${encodeURIComponent(meta.path)}`}">로그인</a>`}
 </nav>
 </header>
 <main id="content">

@@ -17,6 +17,7 @@ import { profilePage } from './profile-page.js';
 import { renderPage, sendPage, type PageFrame } from './layout.js';
 import { liveLoginPage, livePage } from './live-page.js';
 import { watch, watchCheck } from './live-watch.js';
+import { loginRoutes } from './login.js';
 import { viewerOf } from './session.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -40,6 +41,7 @@ export const webRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), rateLimited: true };
   });
+  await app.register(loginRoutes);
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const missing = (error instanceof AppError && (error.statusCode === 404 || error.statusCode === 403)) || error.validation;
