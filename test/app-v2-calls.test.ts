@@ -45,7 +45,6 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 type Json = Record<string, unknown>;
-const isNullable = (v: unknown, type: 'string' | 'number' | 'boolean' | 'object') => v === null || typeof v === type;
 /** Every key present with the right type; `?` after a type allows null. */
 function assertShape(body: Json, shape: Record<string, string>, where = '') {
   for (const [key, type] of Object.entries(shape)) {

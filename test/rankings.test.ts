@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
-import { insertCourse, insertRun, type RunFields } from './helpers/run-records.js';
+import { insertCourse, insertRun } from './helpers/run-records.js';
 import { coursePace, rebuildUserRanking, recordRankedRun } from '../src/features/rankings/service.js';
 import { boardWithRank } from '../src/features/rankings/queries.js';
 import { COURSE_STATS_JOB, enqueueCourseStats, refreshCourseStats } from '../src/features/rankings/stats-jobs.js';

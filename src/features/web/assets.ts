@@ -14,14 +14,19 @@ export interface AssetNames {
   style?: string;
 }
 
+let names: AssetNames | undefined;
+
+/** The linked names, read from the manifest once (a new build needs a restart, as new code does). */
 export function assetNames(): AssetNames {
+  if (names) return names;
   const manifest = `${BUILT}manifest.json`;
   if (!existsSync(manifest)) return {};
-  const names = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>;
-  return {
-    script: names['app.js'] && `${ASSETS_PREFIX}${names['app.js']}`,
-    style: names['app.css'] && `${ASSETS_PREFIX}${names['app.css']}`,
+  const built = JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, string>;
+  names = {
+    script: built['app.js'] && `${ASSETS_PREFIX}${built['app.js']}`,
+    style: built['app.css'] && `${ASSETS_PREFIX}${built['app.css']}`,
   };
+  return names;
 }
 
 export async function assetRoutes(app: FastifyInstance): Promise<void> {

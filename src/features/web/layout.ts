@@ -1,10 +1,10 @@
 // The frame of every page: its head (title, description, canonical address, Open Graph and Twitter card tags with
 // absolute URLs, so a pasted link previews in chat apps), the site header with log in / log out, and the content.
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../infra/config.js';
-import type { AssetNames } from './assets.js';
+import { assetNames, type AssetNames } from './assets.js';
 import { html, type Html } from './html.js';
-import type { Viewer } from './session.js';
+import { viewerOf, type Viewer } from './session.js';
 
 export interface PageMeta {
   title: string;
@@ -19,6 +19,10 @@ export interface PageFrame {
   config: Config;
   assets: AssetNames;
   viewer: Viewer | null;
+}
+
+export async function frameOf(app: FastifyInstance, request: FastifyRequest): Promise<PageFrame> {
+  return { config: app.deps.config, assets: assetNames(), viewer: await viewerOf(app, request) };
 }
 
 export function renderPage(frame: PageFrame, meta: PageMeta, content: Html): string {

@@ -11,12 +11,10 @@ import { AppError } from '../../infra/errors.js';
 import { authRateLimit } from '../../infra/http/rate-limit.js';
 import { createSocialVerifier } from '../auth/providers/index.js';
 import { logout, socialLogin } from '../auth/service.js';
-import { assetNames } from './assets.js';
 import { loginPage, loginProblemPage } from './login-page.js';
-import type { PageFrame } from './layout.js';
-import { sendPage } from './layout.js';
+import { frameOf, sendPage } from './layout.js';
 import { webProviders, type Pending, type WebProviderName } from './oauth-providers.js';
-import { SESSION_COOKIE, validCsrf, viewerOf } from './session.js';
+import { SESSION_COOKIE, validCsrf } from './session.js';
 
 /** The login under way: state, PKCE verifier and where to go afterwards. Only sent to /auth. */
 const PENDING_COOKIE = 'rc_oauth';
@@ -60,9 +58,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const verify = createSocialVerifier(config);
   const callbackUrl = (name: WebProviderName) => `${config.publicBaseUrl}/auth/${name}/callback`;
 
-  const frameOf = async (request: FastifyRequest): Promise<PageFrame> => ({ config, assets: assetNames(), viewer: await viewerOf(app, request) });
   const problem = async (request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, next?: string) =>
-    sendPage(reply, loginProblemPage(await frameOf(request), title, message, next), status);
+    sendPage(reply, loginProblemPage(await frameOf(app, request), title, message, next), status);
 
   // The logout form's body; nothing else here takes one.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) =>
@@ -83,7 +80,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/login', { schema: { ...hide, querystring: Type.Object({ next: Next }) } }, async (request, reply) =>
-    sendPage(reply, loginPage(await frameOf(request), [...providers.values()], safeNext(request.query.next, config.publicBaseUrl))),
+    sendPage(reply, loginPage(await frameOf(app, request), [...providers.values()], safeNext(request.query.next, config.publicBaseUrl))),
   );
 
   app.get(

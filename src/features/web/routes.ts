@@ -14,19 +14,14 @@ import { eventPage } from './event-page.js';
 import { groupRunPage } from './group-run-page.js';
 import { html } from './html.js';
 import { profilePage } from './profile-page.js';
-import { renderPage, sendPage, type PageFrame } from './layout.js';
+import { frameOf, renderPage, sendPage } from './layout.js';
 import { liveLoginPage, livePage } from './live-page.js';
 import { watch, watchCheck } from './live-watch.js';
 import { loginRoutes } from './login.js';
-import { viewerOf } from './session.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 /** Pages are not API operations: left out of the OpenAPI document. */
 const hide = { hide: true } as Record<string, unknown>;
-
-export async function frameOf(app: FastifyInstance, request: FastifyRequest): Promise<PageFrame> {
-  return { config: app.deps.config, assets: assetNames(), viewer: await viewerOf(app, request) };
-}
 
 async function sendError(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, status: number, message: string) {
   const frame = await frameOf(app, request).catch(() => ({ config: app.deps.config, assets: assetNames(), viewer: null }));
