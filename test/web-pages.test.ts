@@ -4,6 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import type { Browser } from 'playwright-core';
 import { rebuildUserRanking } from '../src/features/rankings/service.js';
 import { SESSION_COOKIE } from '../src/features/web/session.js';
@@ -11,6 +14,9 @@ import { createListeningApp, launchBrowser, linePixels, noBrowser, screenshot, w
 import { postCourse } from './helpers/courses.js';
 import { insertRun } from './helpers/run-records.js';
 import { createUser, type TestUser } from './helpers/users.js';
+
+// A valid 1x1 PNG, the tile server's every tile.
+const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 describe('web pages', () => {
   let t: ListeningApp;
@@ -101,6 +107,10 @@ describe('web pages', () => {
       for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
         const context = await browser.newContext({ viewport, isMobile: name === 'phone' });
         const { page: tab, errors } = await watchedPage(context);
+        const elsewhere: string[] = [];
+        tab.on('request', (request) => {
+          if (!request.url().startsWith(`${t.base}/`) && !request.url().startsWith('data:')) elsewhere.push(request.url());
+        });
         const response = await tab.goto(`${t.base}/courses/${id}`);
         assert.equal(response?.status(), 200);
         await tab.waitForSelector('#course-map[data-ready="true"] canvas');
@@ -111,7 +121,33 @@ describe('web pages', () => {
         assert.ok(width <= viewport.width, `no sideways scrolling (${width} px)`);
         await screenshot(tab, `course-page-${name}`);
         assert.deepEqual(errors, []);
+        assert.deepEqual(elsewhere, [], 'with no MAP_STYLE_URL nothing is fetched from elsewhere (works offline)');
         await context.close();
+      }
+    });
+
+    it('shows the tiles of MAP_STYLE_URL under the line, with their attribution, when configured', async () => {
+      const tiles: string[] = [];
+      const tileServer = createServer((req, res) => {
+        tiles.push(req.url ?? '');
+        res.writeHead(200, { 'content-type': 'image/png' }).end(ONE_PIXEL_PNG);
+      }).listen(0, '127.0.0.1');
+      await once(tileServer, 'listening');
+      const tileBase = `http://127.0.0.1:${(tileServer.address() as AddressInfo).port}`;
+      const styled = await createListeningApp({ MAP_STYLE_URL: `${tileBase}/{z}/{x}/{y}.png`, MAP_ATTRIBUTION: 'Test tiles contributors' });
+      const context = await browser.newContext();
+      try {
+        const { page: tab, errors } = await watchedPage(context);
+        await tab.goto(`${styled.base}/courses/${await createCourse(alice)}`);
+        await tab.waitForSelector('#course-map[data-ready="true"] .leaflet-tile-loaded');
+        assert.ok(tiles.some((url) => /^\/\d+\/\d+\/\d+\.png$/.test(url)), `tiles asked: ${tiles.join(', ')}`);
+        assert.match((await tab.locator('.leaflet-control-attribution').textContent()) ?? '', /Test tiles contributors/);
+        assert.ok((await linePixels(tab)) > 50, 'the course line is drawn over the tiles');
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+        await styled.close();
+        tileServer.close();
       }
     });
   });
