@@ -3,7 +3,7 @@
 // when the checkbox is on, for the heatmap cells. The nearby form searches in place and recentres the map.
 // Requests wait for the map to rest, and a newer one aborts the one before (its answer would be stale).
 import L from 'leaflet';
-import { createMap, LINE_COLOUR, type MapSetup } from './map.js';
+import { asText, createMap, LINE_COLOUR, type MapSetup } from './map.js';
 
 export interface ExploreSetup extends MapSetup {
   /** The public API's base path, e.g. /api/v1. */
@@ -185,7 +185,7 @@ export function startExplore(element: HTMLElement, setup: ExploreSetup): void {
       const shape = line
         ? L.polyline(line, { color: LINE_COLOUR, weight: 4, opacity: 0.9 })
         : L.circleMarker([m.start_lat, m.start_lng], { radius: 7, color: LINE_COLOUR, weight: 2, fillColor: LINE_COLOUR, fillOpacity: 0.8 });
-      shape.bindTooltip(m.title).on('click', () => window.location.assign(href)).addTo(courses);
+      shape.bindTooltip(asText(m.title)).on('click', () => window.location.assign(href)).addTo(courses);
       // The same courses as real links, for keyboards and screen readers (canvas shapes are neither).
       if (i < LISTED) mapList?.append(card(href, m.title, detailsOf(m)));
     }

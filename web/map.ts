@@ -35,6 +35,13 @@ const GridBackground = L.GridLayer.extend({
   },
 });
 
+/** Leaflet puts a string tooltip in as HTML: what users wrote goes in as a text node instead. */
+export function asText(text: string): HTMLElement {
+  const element = document.createElement('span');
+  element.textContent = text;
+  return element;
+}
+
 export function createMap(element: HTMLElement, setup: MapSetup): L.Map {
   const map = L.map(element, { preferCanvas: true, attributionControl: Boolean(setup.tiles), zoomSnap: 0.25 });
   if (setup.tiles) L.tileLayer(setup.tiles, { maxZoom: 19, attribution: setup.attribution ?? '' }).addTo(map);
@@ -44,7 +51,7 @@ export function createMap(element: HTMLElement, setup: MapSetup): L.Map {
   const group = L.featureGroup(
     drawn.map((line) => {
       const polyline = L.polyline(line.coords, { color: LINE_COLOUR, weight: 4, opacity: 0.9 });
-      if (line.title) polyline.bindTooltip(line.title);
+      if (line.title) polyline.bindTooltip(asText(line.title));
       if (line.href) polyline.on('click', () => window.location.assign(line.href!));
       return polyline;
     }),
