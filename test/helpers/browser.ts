@@ -75,28 +75,3 @@ export function linePixels(page: Page, selector = '.map'): Promise<number> {
     return count;
   }, selector);
 }
-
-/** Where on the page (client coordinates) a pixel inside the course line's stroke is (its neighbours too), or null. */
-export function linePoint(page: Page, selector = '.map'): Promise<{ x: number; y: number } | null> {
-  return page.evaluate((sel) => {
-    for (const canvas of document.querySelectorAll<HTMLCanvasElement>(`${sel} canvas.leaflet-zoom-animated`)) {
-      const { width, height } = canvas;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
-      const box = canvas.getBoundingClientRect();
-      // No inner functions: tsx names them with a helper the page does not have.
-      const line = new Uint8Array(width * height);
-      for (let i = 0; i < line.length; i++) {
-        line[i] = data[i * 4]! > 180 && data[i * 4 + 1]! < 120 && data[i * 4 + 2]! < 60 && data[i * 4 + 3]! > 0 ? 1 : 0;
-      }
-      for (let y = 2; y < height - 2; y++) {
-        for (let x = 2; x < width - 2; x++) {
-          const at = y * width + x;
-          if (line[at] && line[at - 2] && line[at + 2] && line[at - 2 * width] && line[at + 2 * width]) {
-            return { x: box.left + (x * box.width) / width, y: box.top + (y * box.height) / height };
-          }
-        }
-      }
-    }
-    return null;
-  }, selector);
-}
