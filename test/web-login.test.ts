@@ -11,7 +11,7 @@ import { csrfToken, SESSION_COOKIE } from '../src/features/web/session.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createListeningApp, launchBrowser, noBrowser, screenshot, watchedPage, type ListeningApp } from './helpers/browser.js';
 import { FakeProviders, GOOGLE_WEB_CLIENT_ID, KAKAO_REST_API_KEY, NAVER_CLIENT_ID } from './helpers/fake-providers.js';
-import { insertRun } from './helpers/run-records.js';
+import { postCourse } from './helpers/courses.js';
 import { createUser, uniqueNickname } from './helpers/users.js';
 
 type Provider = 'kakao' | 'naver' | 'google';
@@ -26,21 +26,7 @@ describe('web login', () => {
     fake = await FakeProviders.start();
     t = await createListeningApp({ ...fake.config(), ...fake.webConfig() });
     const owner = await createUser(t.db, t.config);
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/courses',
-      headers: owner.auth,
-      payload: {
-        run_record_id: await insertRun(t.db, { userId: owner.id, finishedAt: new Date(), distanceMeters: 3000 }),
-        title: 'Login loop',
-        route_geometry: { type: 'LineString', coordinates: [[126.97, 37.56, 0], [126.98, 37.565, 0], [126.99, 37.56, 0]] },
-        distance_meters: 3000,
-        estimated_duration_seconds: 900,
-        is_public: true,
-      },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    courseId = res.json().id;
+    courseId = await postCourse(t, owner, { title: 'Login loop' });
   });
   after(async () => {
     await t?.close();
