@@ -22,6 +22,9 @@
 // | GET /courses/{id}/rankings?[filters&]limit=10             | envelope read; scope/gender/age_group/crew_id/country | filters now (envelope with any filter); `?limit=10` alone stays a bare array (M2): CONFLICT, see report |
 // | GET /courses/{id}/rankings?[filters&]page&per_page        | same filters                                        | now |
 // | GET /courses/{id}/my-ranking                              | rank_change optional                                | before (left: rank_change optional) |
+// | rankings entries' user.crew_name/country, my_ranking.percentile | optional in the types, shown by CourseDetailScreen | now (gps_verified, rank_change left: the old server never sent them) |
+// | GET /favorites/courses (getFavoriteCourses)               | route_preview optional, drawn by the list           | now |
+// | GET /users/me/runs, /runs/{id}: route_preview, goal_data  | optional; goal_data sent on complete                | now |
 // | GET /leaderboard/weekly?region&country&per_page           | new                                                 | now |
 // | GET /users/{id}/profile (getPublicProfile)                | courses[].route_preview required; others optional   | route_preview now |
 // | GET /follows/search-by-code/{code}, POST /follows/by-code | new                                                 | now |
@@ -361,6 +364,16 @@ describe('the newer app’s changed older calls', () => {
       assertShape(c, { id: 'string', title: 'string', distance_meters: 'integer', thumbnail_url: 'string?', route_preview: 'array?', total_runs: 'integer', like_count: 'integer' });
       assertPreview(c.route_preview);
     });
+
+    it('GET /favorites/courses lists favourites with route_preview', async () => {
+      const [me, them] = await Promise.all([user(), user()]);
+      const id = await insertCourse(t.db, them.id, course(shifted(ROUTE, freshSpot()), 5));
+      assert.equal((await call('POST', `/favorites/courses/${id}`, me)).statusCode, 200);
+      const list = (await call('GET', '/favorites/courses', me)).json();
+      assert.deepEqual(list.map((f: Json) => f.id), [id]);
+      assertShape(list[0], { id: 'string', title: 'string', thumbnail_url: 'string?', route_preview: 'array?', distance_meters: 'number', creator_nickname: 'string?', favorited_at: 'string' });
+      assertPreview(list[0].route_preview);
+    });
   });
 
   describe('rankingService', () => {
@@ -399,9 +412,10 @@ describe('the newer app’s changed older calls', () => {
       assert.deepEqual(body.data.map((e: Json) => e.rank), [1, 2]);
       for (const e of body.data) {
         assertShape(e, entryShape);
-        assertShape(e.user, { id: 'string', nickname: 'string?', avatar_url: 'string?' });
+        assertShape(e.user, { id: 'string', nickname: 'string?', avatar_url: 'string?', country: 'string', crew_name: 'string?' });
       }
-      assert.deepEqual(body.my_ranking, { rank: 2, best_duration_seconds: 1620, best_pace_seconds_per_km: 324 });
+      assert.deepEqual(body.data.map((e: { user: Json }) => e.user.country), ['KR', 'KR']);
+      assert.deepEqual(body.my_ranking, { rank: 2, best_duration_seconds: 1620, best_pace_seconds_per_km: 324, percentile: 100 });
       assert.equal(body.total_runners, 2);
       // a runner outside the filter has no rank on it
       assert.equal((await call('GET', `/courses/${courseId}/rankings?country=kr&limit=10`, runners[1]!)).json().my_ranking, null);
@@ -415,16 +429,23 @@ describe('the newer app’s changed older calls', () => {
       assert.equal(body.total_runners, 4);
       assert.deepEqual(body.data.map((e: Json) => e.rank), [3, 4]);
       assert.equal(body.my_ranking.rank, 1);
+      assert.equal(body.my_ranking.percentile, 25);
       assert.equal((await call('GET', `/courses/${courseId}/rankings?gender=other&limit=10`, runners[0]!)).statusCode, 422);
     });
 
     it('GET /courses/{id}/rankings?crew_id ranks a crew’s members; a private crew’s board is empty to outsiders', async () => {
       const { courseId, runners } = await board();
-      const { rows } = await t.db.query<{ id: string }>(`INSERT INTO crews (name, is_public) VALUES ($1, false) RETURNING id`, [`crew${Date.now()}`]);
+      const crewName = `crew${Date.now()}`;
+      const { rows } = await t.db.query<{ id: string }>(`INSERT INTO crews (name, is_public) VALUES ($1, false) RETURNING id`, [crewName]);
       const crewId = rows[0]!.id;
       await t.db.query('INSERT INTO crew_members (crew_id, user_id, grade_level) VALUES ($1, $2, 5), ($1, $3, 1)', [crewId, runners[1]!.id, runners[3]!.id]);
+      await t.db.query('UPDATE users SET primary_crew_id = $1 WHERE id = $2', [crewId, runners[1]!.id]);
       const member = (await call('GET', `/courses/${courseId}/rankings?crew_id=${crewId}&limit=10`, runners[1]!)).json();
       assert.deepEqual(member.data.map((e: Json) => [e.rank, (e.user as Json).id]), [[1, runners[1]!.id], [2, runners[3]!.id]]);
+      // each entry names the runner's primary crew and country, as their profile does (the unfiltered board too)
+      assert.deepEqual(member.data.map((e: { user: Json }) => [e.user.crew_name, e.user.country]), [[`${crewName}`, 'JP'], [null, null]]);
+      const all = (await call('GET', `/courses/${courseId}/rankings?page=0&per_page=10`, runners[0]!)).json();
+      assert.deepEqual(all.data.map((e: { user: Json }) => e.user.crew_name), [null, crewName, null, null]);
       const outsider = (await call('GET', `/courses/${courseId}/rankings?crew_id=${crewId}&limit=10`, runners[0]!)).json();
       assert.deepEqual(outsider.data, []);
       assert.equal(outsider.total_runners, 0);
@@ -492,6 +513,38 @@ describe('the newer app’s changed older calls', () => {
       const retry = await call('POST', `/runs/sessions/${sessionId}/complete`, me, body);
       assert.deepEqual(retry.json(), answer);
       assert.equal((await call('GET', '/users/me', me)).json().total_points, answer.points_earned);
+    });
+
+    it('complete keeps the goal_data the app sends; GET /users/me/runs and /runs/{id} answer it, the history with route_preview', async () => {
+      const me = await user();
+      const run = async (goal?: object) => {
+        const points = simulateRun({ path: shifted([[0, 0], [1200, 0]], freshSpot()), speed: 3, noise: 2, startTime: Date.now() - 3600_000 }).points;
+        const session = await call('POST', '/runs/sessions', me, { course_id: null, started_at: new Date(points[0]!.t).toISOString() });
+        const done = await call('POST', `/runs/sessions/${session.json().session_id}/complete`, me, { ...completionOf(points), ...(goal ? { goal_data: goal } : {}) });
+        assert.equal(done.statusCode, 201, done.body);
+        return done.json().run_record_id as string;
+      };
+      // as RunResultScreen builds it for an interval goal, plus a key the server does not know
+      const interval = { type: 'interval', value: null, intervalRunSeconds: 240, intervalWalkSeconds: 60, intervalSets: 5, mood: 'great' };
+      const withGoal = await run(interval);
+      const without = await run();
+      const { mood: _, ...kept } = interval;
+      const detail = (await call('GET', `/runs/${withGoal}`, me)).json();
+      assert.deepEqual(detail.goal_data, kept);
+      assert.equal((await call('GET', `/runs/${without}`, me)).json().goal_data, null);
+      // the home screen's recent runs (limit) and the history (page) read the same list
+      const recent = (await call('GET', '/users/me/runs?limit=3&order_by=finished_at&order=desc', me)).json();
+      const history = (await call('GET', '/users/me/runs?page=0&per_page=20&order_by=finished_at&order=desc', me)).json();
+      assert.deepEqual(recent.data, history.data);
+      const byId = new Map(history.data.map((r: Json) => [r.id, r]));
+      assert.deepEqual((byId.get(withGoal) as Json).goal_data, kept);
+      assert.equal((byId.get(without) as Json).goal_data, null);
+      for (const item of history.data) assertPreview(item.route_preview);
+      // a goal the app could not have made is refused, not stored
+      const points = simulateRun({ path: shifted([[0, 0], [1200, 0]], freshSpot()), speed: 3, noise: 2, startTime: Date.now() - 3600_000 }).points;
+      const session = await call('POST', '/runs/sessions', me, { course_id: null, started_at: new Date(points[0]!.t).toISOString() });
+      const bad = await call('POST', `/runs/sessions/${session.json().session_id}/complete`, me, { ...completionOf(points), goal_data: { type: '<b>x</b>', value: -1 } });
+      assert.equal(bad.statusCode, 422, bad.body);
     });
 
     it('two runs of one user completed at the same time both earn their points (no deadlock)', async () => {

@@ -127,7 +127,7 @@ describe('course likes and favorites', () => {
       assert.deepEqual(list.map((c) => c.id), [mine, newer, older]);
       const item = list[1]!;
       assert.deepEqual(Object.keys(item).sort(), [
-        'creator_nickname', 'distance_meters', 'estimated_duration_seconds', 'favorited_at', 'id', 'thumbnail_url', 'title',
+        'creator_nickname', 'distance_meters', 'estimated_duration_seconds', 'favorited_at', 'id', 'route_preview', 'thumbnail_url', 'title',
       ]);
       assert.equal(item.creator_nickname, null);
       assert.equal(item.distance_meters, 10000);

@@ -68,7 +68,7 @@ describe('rankings', () => {
     );
     assert.deepEqual(entries[2], {
       rank: 3,
-      user: { id: a!.id, nickname: a!.nickname, avatar_url: null },
+      user: { id: a!.id, nickname: a!.nickname, avatar_url: null, country: null, crew_name: null },
       best_duration_seconds: 1500,
       best_pace_seconds_per_km: 300,
       run_count: 1,
@@ -82,7 +82,7 @@ describe('rankings', () => {
       { ...body, data: body.data.map((e) => [e.rank, e.user.id]) },
       {
         data: [[3, a!.id], [4, d!.id]],
-        my_ranking: { rank: 3, best_duration_seconds: 1500, best_pace_seconds_per_km: 300 },
+        my_ranking: { rank: 3, best_duration_seconds: 1500, best_pace_seconds_per_km: 300, percentile: 75 },
         total_runners: 4,
       },
     );

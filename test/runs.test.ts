@@ -377,7 +377,7 @@ describe('runs', () => {
       assert.equal(page.has_next, true);
       assert.equal(page.data.length, 2);
       assert.deepEqual(Object.keys(page.data[0]).sort(), [
-        'avg_pace_seconds_per_km', 'course', 'distance_meters', 'duration_seconds', 'elevation_gain_meters', 'finished_at', 'id', 'started_at',
+        'avg_pace_seconds_per_km', 'course', 'distance_meters', 'duration_seconds', 'elevation_gain_meters', 'finished_at', 'goal_data', 'id', 'route_preview', 'started_at',
       ]);
 
       const byDuration = (await get('?order_by=duration_seconds&order=asc&per_page=10')).json();

@@ -1,5 +1,6 @@
 // SQL of the favorites feature (the toggle itself is shared with likes: ../likes/toggle.ts).
 import type { Queryable } from '../../infra/db/database.js';
+import { routePreviewSql } from '../courses/route-preview.js';
 
 export interface FavoriteRow {
   [key: string]: unknown;
@@ -9,6 +10,7 @@ export interface FavoriteRow {
   distance_meters: number;
   estimated_duration_seconds: number | null;
   creator_nickname: string | null;
+  route_preview: number[][] | null;
   favorited_at: Date;
 }
 
@@ -16,7 +18,7 @@ export interface FavoriteRow {
 export async function listFavorites(db: Queryable, userId: string): Promise<FavoriteRow[]> {
   const { rows } = await db.query<FavoriteRow>(
     `SELECT c.id, c.title, c.thumbnail_url, c.distance_meters, c.estimated_duration_seconds,
-            u.nickname AS creator_nickname, f.created_at AS favorited_at
+            u.nickname AS creator_nickname, ${routePreviewSql('c')} AS route_preview, f.created_at AS favorited_at
        FROM course_favorites f
        JOIN courses c ON c.id = f.course_id
        JOIN users u ON u.id = c.creator_id

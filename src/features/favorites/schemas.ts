@@ -1,6 +1,7 @@
 // Request and response schemas of the favorite routes (API.md §11).
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from '../../infra/http/schemas.js';
+import { RoutePreview } from '../courses/route-preview.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -16,6 +17,7 @@ export const FavoriteCourse = Type.Object({
   distance_meters: Type.Number(),
   estimated_duration_seconds: Nullable(Type.Integer()),
   creator_nickname: Nullable(Type.String({ description: 'Null while the creator has no nickname' })),
+  route_preview: RoutePreview,
   favorited_at: Type.String({ format: 'date-time' }),
 });
 export type FavoriteCourse = Static<typeof FavoriteCourse>;

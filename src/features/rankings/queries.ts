@@ -123,11 +123,16 @@ export interface BoardRow {
   user_id: string;
   nickname: string | null;
   avatar_url: string | null;
+  country: string | null;
+  crew_name: string | null;
   best_duration_seconds: number;
   best_pace_seconds_per_km: number;
   run_count: number;
   achieved_at: Date;
 }
+
+/** What an entry shows of its runner (users aliased u): the crew is their primary crew, as on their profile. */
+const ENTRY_USER = 'u.nickname, u.avatar_url, u.country, (SELECT cr.name FROM crews cr WHERE cr.id = u.primary_crew_id) AS crew_name';
 
 /** One row of boardWithRank: the caller's rank repeated on every entry of the page (entry columns null when empty). */
 export type BoardWithRankRow = RankRow & { [K in keyof BoardRow as `e_${K}`]: BoardRow[K] | null };
@@ -137,7 +142,7 @@ export type BoardWithRankRow = RankRow & { [K in keyof BoardRow as `e_${K}`]: Bo
 const DIRECT_OFFSET_LIMIT = 5_000;
 
 /** A page read by walking the board index past `offset` entries; the users are joined for the page alone. */
-const DIRECT_PAGE = `SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
+const DIRECT_PAGE = `SELECT r.user_id, ${ENTRY_USER}, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
        FROM (SELECT * FROM rankings r WHERE r.course_id = $1 AND EXISTS (SELECT 1 FROM course)
              ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id OFFSET $3 LIMIT $4) r
        JOIN users u ON u.id = r.user_id`;
@@ -150,7 +155,7 @@ const DEEP_PAGE = `WITH counts AS (
        ), start AS (
          SELECT best_duration_seconds, before FROM counts WHERE before + runners > $3 ORDER BY best_duration_seconds LIMIT 1
        )
-       SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
+       SELECT r.user_id, ${ENTRY_USER}, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at
        FROM (SELECT * FROM rankings r WHERE r.course_id = $1 AND r.best_duration_seconds >= (SELECT best_duration_seconds FROM start)
              ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id OFFSET (SELECT $3 - before FROM start) LIMIT $4) r
        JOIN users u ON u.id = r.user_id`;
@@ -172,7 +177,7 @@ const boardWithRankSql = (page: string) => `WITH course AS (
                 coalesce(sum(h.runners), 0) AS total
          FROM ranking_time_counts h WHERE h.course_id = $1) t
      )
-     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url,
+     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url, p.country AS e_country, p.crew_name AS e_crew_name,
        p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
        p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
      FROM mine LEFT JOIN page p ON true
@@ -244,7 +249,8 @@ export async function filteredBoardWithRank(
     `WITH course AS (
        SELECT 1 FROM courses WHERE id = $1 AND (is_public OR creator_id = $2)
      ), board AS (
-       SELECT r.user_id, u.nickname, u.avatar_url, r.best_duration_seconds, r.best_pace_seconds_per_km, r.run_count, r.achieved_at,
+       SELECT r.user_id, u.nickname, u.avatar_url, u.country, u.primary_crew_id, r.best_duration_seconds,
+              r.best_pace_seconds_per_km, r.run_count, r.achieved_at,
               row_number() OVER (ORDER BY r.best_duration_seconds, r.achieved_at, r.user_id) AS position
          FROM rankings r JOIN users u ON u.id = r.user_id
         WHERE r.course_id = $1 AND EXISTS (SELECT 1 FROM course)
@@ -257,7 +263,8 @@ export async function filteredBoardWithRank(
        SELECT (SELECT count(*) FROM board) AS total_runners, b.best_duration_seconds, b.best_pace_seconds_per_km, b.position AS rank
          FROM course LEFT JOIN board b ON b.user_id = $2
      )
-     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url,
+     SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url, p.country AS e_country,
+       (SELECT cr.name FROM crews cr WHERE cr.id = p.primary_crew_id) AS e_crew_name,
        p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
        p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
      FROM mine LEFT JOIN board p ON p.position > $3 AND p.position <= $3 + $4

@@ -20,7 +20,13 @@ export type RankingsQuery = Static<typeof RankingsQuery>;
 
 export const RankingEntry = Type.Object({
   rank: Type.Integer({ minimum: 1, description: 'Unique: equal times go to whoever achieved them first' }),
-  user: Type.Object({ id: Type.String({ format: 'uuid' }), nickname: Nullable(Type.String()), avatar_url: Nullable(Type.String()) }),
+  user: Type.Object({
+    id: Type.String({ format: 'uuid' }),
+    nickname: Nullable(Type.String()),
+    avatar_url: Nullable(Type.String()),
+    country: Nullable(Type.String({ description: 'ISO 3166-1 alpha-2, as on the profile' })),
+    crew_name: Nullable(Type.String({ description: 'The runner’s primary crew, as on the profile' })),
+  }),
   best_duration_seconds: Type.Integer(),
   best_pace_seconds_per_km: Type.Integer(),
   run_count: Type.Integer(),
@@ -31,7 +37,12 @@ export type RankingEntry = Static<typeof RankingEntry>;
 export const RankingsPage = Type.Object({
   data: Type.Array(RankingEntry),
   my_ranking: Nullable(
-    Type.Object({ rank: Type.Integer(), best_duration_seconds: Type.Integer(), best_pace_seconds_per_km: Type.Integer() }),
+    Type.Object({
+      rank: Type.Integer(),
+      best_duration_seconds: Type.Integer(),
+      best_pace_seconds_per_km: Type.Integer(),
+      percentile: Type.Number({ description: 'rank / total_runners × 100, one decimal; smaller is better' }),
+    }),
   ),
   total_runners: Type.Integer(),
 });

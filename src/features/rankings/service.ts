@@ -39,9 +39,12 @@ async function visibleCourse(db: Queryable, courseId: string, userId: string): P
   return requireVisible(await q.findCourse(db, courseId), userId, 'Course');
 }
 
+/** rank / runners × 100, one decimal: smaller is better. */
+const percentile = (rank: number, runners: number) => Math.round((rank / runners) * 1000) / 10;
+
 const toEntry = (row: q.BoardWithRankRow, rank: number): RankingEntry => ({
   rank,
-  user: { id: row.e_user_id!, nickname: row.e_nickname, avatar_url: row.e_avatar_url },
+  user: { id: row.e_user_id!, nickname: row.e_nickname, avatar_url: row.e_avatar_url, country: row.e_country, crew_name: row.e_crew_name },
   best_duration_seconds: row.e_best_duration_seconds!,
   best_pace_seconds_per_km: row.e_best_pace_seconds_per_km!,
   run_count: row.e_run_count!,
@@ -72,7 +75,12 @@ export async function rankings(db: Queryable, courseId: string, userId: string, 
     my_ranking:
       mine.rank === null
         ? null
-        : { rank: mine.rank, best_duration_seconds: mine.best_duration_seconds!, best_pace_seconds_per_km: mine.best_pace_seconds_per_km! },
+        : {
+            rank: mine.rank,
+            best_duration_seconds: mine.best_duration_seconds!,
+            best_pace_seconds_per_km: mine.best_pace_seconds_per_km!,
+            percentile: percentile(mine.rank, mine.total_runners),
+          },
     total_runners: mine.total_runners,
   };
 }
@@ -84,7 +92,7 @@ export async function myRanking(db: Queryable, courseId: string, userId: string)
     rank,
     best_duration_seconds,
     total_runners,
-    percentile: rank === null ? null : Math.round((rank / total_runners) * 1000) / 10,
+    percentile: rank === null ? null : percentile(rank, total_runners),
   };
 }
 

@@ -1,7 +1,8 @@
 // SQL of the runs feature: sessions, chunks and run records. JSON values are sent as JSON text (pg would send
 // a JS array as a PostgreSQL array literal).
 import type { Queryable } from '../../infra/db/database.js';
-import type { ChunkBody, MyRunsQuery } from './schemas.js';
+import type { ChunkBody, MyRunsQuery, RunGoal } from './schemas.js';
+import { routePreviewSql } from '../courses/route-preview.js';
 
 export type SessionStatus = 'active' | 'completed' | 'recovered' | 'imported' | 'discarded' | 'expired';
 export type RunSource = 'app' | 'gpx_upload' | 'fit_upload' | 'tcx_upload' | 'strava';
@@ -186,6 +187,8 @@ export interface RunRecordValues {
   started_at: Date;
   finished_at: Date;
   external_import_id?: string | null;
+  /** the goal the runner set, from the app; imports have none */
+  goal_data?: RunGoal | null;
 }
 
 export async function insertRunRecord(
@@ -207,9 +210,9 @@ export async function insertRunRecord(
     `INSERT INTO run_records (user_id, session_id, source, distance_meters, duration_seconds, total_elapsed_seconds,
        avg_pace_seconds_per_km, best_pace_seconds_per_km, avg_speed_ms, max_speed_ms, calories, elevation_gain_meters,
        elevation_loss_meters, elevation_profile, splits, pause_intervals, filter_config, started_at, finished_at,
-       external_import_id, route_geometry, is_plausible, implausible_reasons, gear_id)
+       external_import_id, route_geometry, is_plausible, implausible_reasons, gear_id, goal_data)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-             ST_GeogFromWKB($21), cardinality($22::text[]) = 0, $22::text[], $23)
+             ST_GeogFromWKB($21), cardinality($22::text[]) = 0, $22::text[], $23, $24)
      RETURNING id`,
     [
       run.userId,
@@ -235,6 +238,7 @@ export async function insertRunRecord(
       run.routeWkb,
       run.implausibleReasons,
       run.gearId,
+      json(v.goal_data),
     ],
   );
   return rows[0]!.id;
@@ -321,6 +325,7 @@ export interface RunDetailRow {
   ranking_at_time: number | null;
   course_title: string | null;
   course_distance: number | null;
+  goal_data: RunGoal | null;
 }
 
 export async function findRunDetail(db: Queryable, runId: string, userId: string): Promise<RunDetailRow | undefined> {
@@ -329,7 +334,7 @@ export async function findRunDetail(db: Queryable, runId: string, userId: string
             r.avg_pace_seconds_per_km, r.best_pace_seconds_per_km, r.avg_speed_ms, r.max_speed_ms, r.calories,
             r.elevation_gain_meters, r.elevation_loss_meters, r.elevation_profile, r.splits, r.started_at, r.finished_at,
             ST_AsGeoJSON(r.route_geometry) AS route, r.course_completed, r.route_match_percent, r.ranking_at_time,
-            c.title AS course_title, c.distance_meters AS course_distance
+            c.title AS course_title, c.distance_meters AS course_distance, r.goal_data
        FROM run_records r ${VISIBLE_COURSE_JOIN}
       WHERE r.id = $1 AND r.user_id = $2`,
     [runId, userId],
@@ -349,6 +354,8 @@ export interface RunHistoryRow {
   course_id: string | null;
   course_title: string | null;
   course_distance: number | null;
+  route_preview: number[][] | null;
+  goal_data: RunGoal | null;
 }
 
 // Sort keys by whitelist: the query value never reaches the SQL text.
@@ -370,7 +377,8 @@ export async function listUserRuns(
   const [page, count] = await Promise.all([
     db.query<RunHistoryRow>(
       `SELECT r.id, r.distance_meters, r.duration_seconds, r.avg_pace_seconds_per_km, r.elevation_gain_meters,
-              r.started_at, r.finished_at, c.id AS course_id, c.title AS course_title, c.distance_meters AS course_distance
+              r.started_at, r.finished_at, c.id AS course_id, c.title AS course_title, c.distance_meters AS course_distance,
+              ${routePreviewSql('r')} AS route_preview, r.goal_data
          FROM run_records r ${VISIBLE_COURSE_JOIN}
         WHERE r.user_id = $1
         ORDER BY ${ORDER_COLUMNS[orderBy]} ${dir}, r.id ${dir}

@@ -3,6 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { RunnerLevel } from '../users/schemas.js';
+import { RoutePreview } from '../courses/route-preview.js';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -133,6 +134,21 @@ const RunSplit = Type.Object({
   elevation_change_meters: Type.Number({ default: 0 }),
 });
 
+/** The goal the runner set (the newer app's RunGoalData): stored and returned as sent, unknown keys dropped. */
+export const RunGoal = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 20, pattern: '^[a-z_]+$', description: 'distance, time, pace, program, interval' }),
+    value: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 10_000_000 }))),
+    intervalRunSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
+    intervalWalkSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400 })),
+    intervalSets: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+    targetTime: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1_000_000 }))),
+    cadenceBPM: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 400 }))),
+  },
+  { additionalProperties: false },
+);
+export type RunGoal = Static<typeof RunGoal>;
+
 const Position = Type.Array(Type.Number(), { minItems: 2, maxItems: 4, description: '[lng, lat] or [lng, lat, alt]; more values are ignored' });
 
 export const CompleteBody = Type.Object({
@@ -182,6 +198,7 @@ export const CompleteBody = Type.Object({
   gear_id: Type.Optional(
     Nullable(Type.String({ format: 'uuid', description: 'The caller’s gear the run is counted on; absent: their primary gear; null: none' })),
   ),
+  goal_data: Type.Optional(Nullable(RunGoal)),
 });
 export type CompleteBody = Static<typeof CompleteBody>;
 
@@ -270,6 +287,7 @@ export const RunDetail = Type.Object({
       { description: 'Left out for a run matched to no course' },
     ),
   ),
+  goal_data: Nullable(RunGoal),
 });
 export type RunDetail = Static<typeof RunDetail>;
 
@@ -292,6 +310,8 @@ export const RunHistoryItem = Type.Object({
   started_at: DateTime,
   finished_at: DateTime,
   course: Nullable(CourseRef),
+  route_preview: RoutePreview,
+  goal_data: Nullable(RunGoal),
 });
 
 export const RunHistoryPage = Type.Object({

@@ -268,6 +268,7 @@ export async function completeRun(deps: Deps, userId: string, sessionId: string,
         filter_config: body.filter_config ?? null,
         started_at: session.started_at,
         finished_at: finishedAt,
+        goal_data: body.goal_data ?? null,
       },
     });
     const completion: StoredCompletion = {
@@ -417,6 +418,7 @@ export async function getRun(db: Queryable, userId: string, runId: string): Prom
     started_at: r.started_at.toISOString(),
     finished_at: r.finished_at.toISOString(),
     course: courseRef(r.course_id, r.course_title, r.course_distance),
+    goal_data: r.goal_data,
     // Left out for a run matched to no course: the app declares it optional.
     ...withoutNulls({
       course_completion:
@@ -440,6 +442,8 @@ export async function listMyRuns(db: Queryable, userId: string, query: MyRunsQue
       started_at: r.started_at.toISOString(),
       finished_at: r.finished_at.toISOString(),
       course: courseRef(r.course_id, r.course_title, r.course_distance),
+      route_preview: r.route_preview,
+      goal_data: r.goal_data,
     })),
     total_count: total,
     has_next: (query.page + 1) * size < total,
