@@ -13,7 +13,7 @@
 // | GET /courses/nearby?lat&lng&radius=15000&limit            | radius default 15000; route_preview required        | radius before; route_preview now |
 // | GET /courses/bounds?...&limit=500                         | limit 500 (was 422 over 200); dominion              | dominion before; limit now |
 // | GET /courses?... (getCourses)                             | route_preview required                              | now |
-// | GET /courses/{id} (getCourseDetail)                       | dominion, checkpoints optional                      | dominion before; checkpoints left (no checkpoints) |
+// | GET /courses/{id} (getCourseDetail)                       | dominion, checkpoints optional                      | dominion before; checkpoints now (from the route) |
 // | POST /courses (createCourse)                              | course_type, lap_count                              | now |
 // | PATCH /courses/{id} (updateCourse)                        | course_type, lap_count                              | now |
 // | GET /users/me/courses (getMyCourses)                      | description, course_type, lap_count required        | description before; rest now |
@@ -42,7 +42,8 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { insertCourse as insertRankedCourse, insertRun } from './helpers/run-records.js';
 import { completionOf, deleteTestCourses, freshSpot, insertCourse, shifted } from './helpers/runs.js';
-import { course, simulateRun, type XY } from './helpers/tracks.js';
+import { course, simulateRun, toLatLng, type XY } from './helpers/tracks.js';
+import { haversineMeters } from '../src/features/matching/geo.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -295,6 +296,30 @@ describe('the newer app’s changed older calls', () => {
       const bounds = await call('GET', `/courses/bounds?sw_lat=${lat - 0.05}&sw_lng=${lng - 0.05}&ne_lat=${lat + 0.05}&ne_lng=${lng + 0.05}&limit=500`, me);
       assert.equal(bounds.statusCode, 200, bounds.body);
       assert.ok(bounds.json().some((m: Json) => m.id === id && 'dominion' in m));
+    });
+
+    it('GET /courses/{id} has checkpoints: start, every 500 m, finish, none within 200 m of it; none under 1 km', async () => {
+      const me = await user();
+      const metres = (a: { lat: number; lng: number }, b: Json) => haversineMeters(a.lat, a.lng, b.lat as number, b.lng as number);
+      const checkpointsOf = async (path: XY[]) => {
+        const res = await call('GET', `/courses/${await insertCourse(t.db, me.id, course(path, 5))}`, me);
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().checkpoints as Json[];
+      };
+      // 1,100 m: 500 m is in, 1,000 m is 100 m short of the finish and left out
+      const bent = shifted(ROUTE, freshSpot());
+      const cps = await checkpointsOf(bent);
+      assert.deepEqual(cps.map((c) => [c.id, c.order]), [[1, 0], [2, 1], [3, 2]]);
+      for (const c of cps) assertShape(c, { id: 'integer', order: 'integer', lat: 'number', lng: 'number', distance_from_start_meters: 'integer' });
+      assert.deepEqual(cps.slice(0, 2).map((c) => c.distance_from_start_meters), [0, 500]);
+      assert.ok(Math.abs((cps[2]!.distance_from_start_meters as number) - 1100) <= 5, JSON.stringify(cps[2]));
+      // along the route: 500 m is 100 m up the second leg
+      const [start, half, end] = [bent[0]!, [bent[1]![0], bent[1]![1] + 100] as const, bent[3]!].map(toLatLng);
+      assert.ok(metres(start!, cps[0]!) < 1 && metres(half!, cps[1]!) < 3 && metres(end!, cps[2]!) < 1, JSON.stringify(cps));
+      // 2,300 m straight: 2,000 m is 300 m from the finish and kept
+      const long = await checkpointsOf(shifted([[0, 0], [2300, 0]], freshSpot()));
+      assert.deepEqual(long.slice(0, -1).map((c) => c.distance_from_start_meters), [0, 500, 1000, 1500, 2000]);
+      assert.deepEqual(await checkpointsOf(shifted([[0, 0], [900, 0]], freshSpot())), []);
     });
 
     it('POST /courses and PATCH /courses/{id} take course_type and lap_count; GET /users/me/courses answers them with description', async () => {

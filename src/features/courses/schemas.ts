@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 import { RoutePreview } from './route-preview.js';
+import { Checkpoint } from './checkpoints.js';
 
 /** Longest route a course may have; denser runs are simplified to fit. */
 export const MAX_ROUTE_POINTS = 10_000;
@@ -199,6 +200,7 @@ export const CourseDetail = Type.Object({
       { description: 'The crew holding the course (lowest average of its three best members’ best times); null when none does' },
     ),
   ),
+  checkpoints: Type.Array(Checkpoint, { description: 'Start, every 500 m, finish (none within 200 m of it); empty under 1 km' }),
 });
 export type CourseDetail = Static<typeof CourseDetail>;
 

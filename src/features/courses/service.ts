@@ -8,6 +8,7 @@ import { contentTypeOf } from '../../infra/storage/keys.js';
 import type { Storage } from '../../infra/storage/storage.js';
 import { requireVisible, type Owned } from '../auth/authorize.js';
 import { enqueueCourseThumbnail } from '../thumbnails/jobs.js';
+import { courseCheckpoints } from './checkpoints.js';
 import { computeDifficulty } from './difficulty.js';
 import * as q from './queries.js';
 import {
@@ -226,6 +227,7 @@ export async function getCourse(db: Queryable, id: string, userId: string | unde
     elevation_profile: elevation_profile ?? [],
     created_at: created_at.toISOString(),
     creator: { id: owner_id, nickname: creator_nickname, avatar_url: creator_avatar_url },
+    checkpoints: courseCheckpoints(route.coordinates),
   };
 }
 
