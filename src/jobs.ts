@@ -13,6 +13,7 @@ import { registerOccupationJob } from './features/crews/occupation.js';
 import { registerGroupRunReminders } from './features/group-runs/reminders.js';
 import { registerLiveGroupRunExpiry } from './features/live-group-runs/expiry.js';
 import { registerInboxPruning } from './features/notifications/pruning.js';
+import { registerRunToFollowersJob } from './features/notifications/followers-run.js';
 
 export function registerJobs(deps: AppDeps): void {
   // Features register their queues and handlers here, e.g. registerRunJobs(deps).
@@ -28,4 +29,5 @@ export function registerJobs(deps: AppDeps): void {
   registerGroupRunReminders(deps);
   registerLiveGroupRunExpiry(deps);
   registerInboxPruning(deps);
+  registerRunToFollowersJob(deps);
 }

@@ -1,12 +1,16 @@
 // The in-app inbox (the newer app's notificationService.ts): follows, friend requests, comments and likes on one's
 // posts and join requests to one's crews appear once each with their actor, whatever the push settings; reading
-// one or all changes the counts; nobody reads or marks another user's items.
+// one or all changes the counts; nobody reads or marks another user's items. Followers hear of runs finished in the app.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { INBOX_KEEP_DAYS, pruneInbox } from '../src/features/notifications/pruning.js';
+import { recordRunForFollowers } from '../src/features/notifications/followers-run.js';
+import { insertCourse as insertRankedCourse, insertRun } from './helpers/run-records.js';
+import { completionOf, freshSpot, shifted } from './helpers/runs.js';
+import { simulateRun } from './helpers/tracks.js';
 
 type Item = { id: string; type: string; actor: { id: string; nickname: string | null; avatar_url: string | null }; target_id: string | null; target_type: string | null; data: Record<string, string> | null; is_read: boolean; created_at: string };
 
@@ -117,5 +121,40 @@ describe('notification inbox', () => {
     assert.deepEqual(left.data.map((item) => item.actor.id), [b.id]);
     assert.equal(left.unread_count, 1);
     assert.equal(await pruneInbox(t.db), 0, 'nothing more to prune');
+  });
+
+  it('tells followers of a run finished in the app (run_completed, no target), once; not Strava’s or a private course’s; gone with the run', async () => {
+    const [runner, fan, other, stranger] = [await createUser(t.db, t.config), await createUser(t.db, t.config), await createUser(t.db, t.config), await createUser(t.db, t.config)];
+    await ok('POST', `/users/${runner.id}/follow`, fan);
+    await ok('POST', `/users/${runner.id}/follow`, other);
+    const points = simulateRun({ path: shifted([[0, 0], [1200, 0]], freshSpot()), speed: 3, noise: 2, startTime: Date.now() - 3600_000 }).points;
+    const session = await ok('POST', '/runs/sessions', runner, { course_id: null, started_at: new Date(points[0]!.t).toISOString() }) as unknown as { session_id: string };
+    const done = await call('POST', `/runs/sessions/${session.session_id}/complete`, runner, completionOf(points));
+    assert.equal(done.statusCode, 201, done.body);
+    const runId = done.json().run_record_id as string;
+    // test apps run no workers: the queued job is found, then its handler is run as the worker would
+    const { rows: queued } = await t.db.query("SELECT 1 FROM pgboss.job WHERE name = 'run-to-followers' AND data->>'runRecordId' = $1", [runId]);
+    assert.equal(queued.length, 1);
+    assert.equal(await recordRunForFollowers(t.db, runId), 2);
+    for (const follower of [fan, other]) {
+      const items = (await inbox(follower)).data.filter((i) => i.type === 'run_completed');
+      assert.equal(items.length, 1);
+      assert.equal(items[0]!.actor.id, runner.id);
+      assert.equal(items[0]!.target_id, null, 'a follower cannot open the run: the app opens the runner instead');
+      assert.equal(items[0]!.data!.distance_meters, String(done.json().user_stats_update.total_distance_meters));
+    }
+    assert.equal((await inbox(stranger)).total_count, 0);
+    assert.equal((await inbox(runner)).data.filter((i) => i.type === 'run_completed').length, 0);
+    assert.equal(await recordRunForFollowers(t.db, runId), 0, 'a retried job adds nothing');
+
+    // the feed's rule: never a Strava run, never a run on a course the followers cannot see
+    const hidden = await insertRankedCourse(t.db, runner.id, { isPublic: false });
+    const onHidden = await insertRun(t.db, { userId: runner.id, courseId: hidden, finishedAt: new Date() });
+    const strava = await insertRun(t.db, { userId: runner.id, finishedAt: new Date(), source: 'strava' });
+    assert.equal(await recordRunForFollowers(t.db, onHidden), 0);
+    assert.equal(await recordRunForFollowers(t.db, strava), 0);
+
+    assert.equal((await t.app.inject({ method: 'DELETE', url: `/api/v1/runs/${runId}`, headers: runner.auth })).statusCode, 204);
+    assert.equal((await inbox(fan)).data.filter((i) => i.type === 'run_completed').length, 0);
   });
 });

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Queryable } from '../../infra/db/database.js';
 import { DateTime, Nullable, pageFields } from '../../infra/http/schemas.js';
 
-export type InboxType = 'follow' | 'friend_request' | 'post_comment' | 'post_like' | 'crew_join_request';
+export type InboxType = 'follow' | 'friend_request' | 'post_comment' | 'post_like' | 'crew_join_request' | 'run_completed';
 
 export interface InboxItemInput {
   userId: string;
@@ -28,7 +28,7 @@ export async function recordInbox(tx: Queryable, item: InboxItemInput): Promise<
 const Uuid = Type.String({ format: 'uuid' });
 export const InboxItem = Type.Object({
   id: Uuid,
-  type: Type.String({ description: 'follow | friend_request | post_comment | post_like | crew_join_request' }),
+  type: Type.String({ description: 'follow | friend_request | post_comment | post_like | crew_join_request | run_completed' }),
   actor: Type.Object({ id: Uuid, nickname: Nullable(Type.String()), avatar_url: Nullable(Type.String()) }),
   target_id: Nullable(Uuid),
   target_type: Nullable(Type.String()),

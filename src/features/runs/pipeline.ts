@@ -2,7 +2,7 @@
 // imports), inside the caller's transaction: store it, decide which course it completed (M8: the server
 // decides for every run), check it is plausible, rank it (telling a dethroned leader), move the runner's event
 // progress and crews (XP, who holds the course), update the runner's counters and points, record challenge goals it reaches
-// and queue the course statistics.
+// and queue the course statistics and, for a run finished in the app, the followers' inbox items.
 import type { AppDeps } from '../../infra/deps.js';
 import { isTimeZone } from '../../infra/config.js';
 import type { Queryable } from '../../infra/db/database.js';
@@ -18,6 +18,7 @@ import { applyRunToCrews } from '../crews/runs.js';
 import { applyRunToChallenges } from '../challenges/service.js';
 import { primaryGearFor } from '../gear/queries.js';
 import { awardRunPoints } from '../points/service.js';
+import { enqueueRunToFollowers } from '../notifications/followers-run.js';
 import { findCandidates, type Candidate } from './candidates.js';
 import { currentLeader, notifyFirstPlaceLost } from './first-place.js';
 import * as q from './queries.js';
@@ -177,6 +178,7 @@ export async function finishRun(deps: Pick<AppDeps, 'jobs' | 'config'>, tx: Quer
     timeZone: zone,
   });
   await enqueueCoursesStats(deps.jobs, tx, [course?.course_id, input.chosenCourseId]);
+  if (input.source === 'app') await enqueueRunToFollowers(deps.jobs, tx, runRecordId);
   return {
     runRecordId,
     courseId: course?.course_id ?? null,

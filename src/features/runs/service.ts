@@ -12,6 +12,7 @@ import { recomputeOccupation } from '../crews/occupation.js';
 import { enqueueCoursesStats } from '../rankings/stats-jobs.js';
 import { isOwnGear } from '../gear/queries.js';
 import { runnerLevel } from '../users/runner-level.js';
+import { deleteRunItems } from '../notifications/followers-run.js';
 import { finishRun } from './pipeline.js';
 import * as q from './queries.js';
 import type {
@@ -366,6 +367,7 @@ export async function deleteRun(deps: Deps, userId: string, runId: string): Prom
     if (!run) throw notFound('Run');
     await removeRunFromEvents(tx, runId); // before the run row: its contributions cascade away with it
     await q.deleteSession(tx, run.session_id);
+    await deleteRunItems(tx, runId);
     if (run.course_id) {
       await rebuildUserRanking(tx, run.course_id, userId);
       await recomputeOccupation(deps, tx, run.course_id, userId);
