@@ -19,7 +19,7 @@
 // | GET /users/me/courses (getMyCourses)                      | description, course_type, lap_count required        | description before; rest now |
 // | PATCH /courses/{id}/route (correctRoute)                  | new                                                 | now (both routes within 50 m both ways) |
 // | GET/POST/PATCH/DELETE /courses/{id}/comments[/{id}]       | new                                                 | left: the old server never served them (model only), not done in time |
-// | GET /courses/{id}/rankings?[filters&]limit=10             | envelope read; scope/gender/age_group/crew_id/country | filters now (envelope with any filter); `?limit=10` alone stays a bare array (M2): CONFLICT, see report |
+// | GET /courses/{id}/rankings?[filters&]limit=10             | envelope read; scope/gender/age_group/crew_id/country | filters now (envelope with any filter); `?limit=10` alone: a bare array (M2), the envelope on a NEWER_APP_HOSTS host |
 // | GET /courses/{id}/rankings?[filters&]page&per_page        | same filters                                        | now |
 // | GET /courses/{id}/my-ranking                              | rank_change optional                                | before (left: rank_change optional) |
 // | rankings entries' user.crew_name/country, my_ranking.percentile | optional in the types, shown by CourseDetailScreen | now (gps_verified, rank_change left: the old server never sent them) |
@@ -70,7 +70,7 @@ const assertPreview = (preview: unknown) => {
 describe('the newer app’s changed older calls', () => {
   let t: TestApp;
   before(async () => {
-    t = await createTestApp({ RATE_LIMIT_PER_MINUTE: '100000' });
+    t = await createTestApp({ RATE_LIMIT_PER_MINUTE: '100000', NEWER_APP_HOSTS: 'runvs.run, api.example.org' });
   });
   after(async () => {
     await deleteTestCourses(t.db);
@@ -425,6 +425,23 @@ describe('the newer app’s changed older calls', () => {
       assert.equal(res.statusCode, 200);
       assert.ok(Array.isArray(res.json()));
       assert.equal(res.json().length, 4);
+    });
+
+    it('GET /courses/{id}/rankings?limit=10 on a NEWER_APP_HOSTS host answers the envelope the newer app reads (res.data)', async () => {
+      const { courseId, runners } = await board();
+      const url = `/api/v1/courses/${courseId}/rankings?limit=10`;
+      const older = (await t.app.inject({ method: 'GET', url, headers: runners[1]!.auth })).json();
+      for (const host of ['runvs.run', 'RunVS.run:443']) {
+        const res = await t.app.inject({ method: 'GET', url, headers: { ...runners[1]!.auth, host } });
+        assert.equal(res.statusCode, 200, res.body);
+        const body = res.json();
+        assertShape(body, { data: 'array', my_ranking: 'object?', total_runners: 'integer' });
+        assert.deepEqual(body.data, older, 'the same entries the older app gets as an array');
+        assert.equal(body.my_ranking.rank, 2);
+      }
+      // any other host is the older app's
+      const other = await t.app.inject({ method: 'GET', url, headers: { ...runners[1]!.auth, host: 'api.runcrew.app' } });
+      assert.ok(Array.isArray(other.json()));
     });
 
     it('GET /courses/{id}/rankings?country=KR&limit=10 answers the envelope, ranked among KR runners', async () => {

@@ -31,6 +31,10 @@ export const ConfigSchema = Type.Object({
   PUBLIC_BASE_URL: Str('', 'Absolute base URL clients reach this server at; default http://localhost:PORT'),
   CORS_ORIGINS: Str('["http://localhost:3000","http://localhost:8081"]', 'Allowed CORS origins: JSON array or comma-separated list'),
   TRUSTED_PROXIES: Str('', 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed'),
+  NEWER_APP_HOSTS: Str(
+    '',
+    'Comma-separated host names the newer app calls (its builds default to runvs.run, the older one’s to api.runcrew.app): there GET /courses/{id}/rankings?limit=N answers the envelope the newer app reads instead of the older app’s bare array (M2)',
+  ),
   BODY_LIMIT_KB: Int(1024, 'Largest JSON request body, in KiB', 1),
   ENABLE_DOCS: Type.Optional(Type.Boolean({ description: 'Serve /docs; default on except in production' })),
   SHUTDOWN_TIMEOUT_SECONDS: Int(20, 'Longest wait for in-flight requests and jobs on SIGTERM', 1),
@@ -123,6 +127,8 @@ export type RawConfig = Static<typeof ConfigSchema>;
 export type Config = RawConfig & {
   corsOrigins: string[];
   trustedProxies: string[];
+  /** lower-case host names, no port */
+  newerAppHosts: string[];
   publicBaseUrl: string;
   docsEnabled: boolean;
 };
@@ -178,7 +184,7 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
   }
   const raw = converted as RawConfig;
 
-  const list = (name: 'CORS_ORIGINS' | 'TRUSTED_PROXIES') => {
+  const list = (name: 'CORS_ORIGINS' | 'TRUSTED_PROXIES' | 'NEWER_APP_HOSTS') => {
     try {
       return splitList(raw[name]);
     } catch {
@@ -235,6 +241,7 @@ export function loadConfig(env?: Record<string, string | undefined>, dotEnvPath 
     LOG_LEVEL: raw.DEBUG ? 'debug' : raw.LOG_LEVEL,
     corsOrigins: list('CORS_ORIGINS'),
     trustedProxies: list('TRUSTED_PROXIES'),
+    newerAppHosts: list('NEWER_APP_HOSTS').map((h) => h.toLowerCase()),
     publicBaseUrl: (raw.PUBLIC_BASE_URL || `http://localhost:${raw.PORT}`).replace(/\/+$/, ''),
     docsEnabled: raw.ENABLE_DOCS ?? raw.APP_ENV !== 'production',
   };

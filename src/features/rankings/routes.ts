@@ -9,7 +9,7 @@ const tags = ['rankings'];
 const ErrorRef = Type.Ref('ErrorBody');
 
 export const rankingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db } = app.deps;
+  const { db, config } = app.deps;
 
   app.get(
     '/:course_id/rankings',
@@ -22,7 +22,11 @@ export const rankingsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Rankings, 404: ErrorRef, 422: ErrorRef },
       },
     },
-    (request) => service.rankings(db, request.params.course_id, request.userId, request.query),
+    // Both app versions send `?limit=10` alike; only the host they were built for tells them apart (M2).
+    (request) =>
+      service.rankings(db, request.params.course_id, request.userId, request.query, {
+        limitAloneIsArray: !config.newerAppHosts.includes(request.hostname.toLowerCase()),
+      }),
   );
 
   app.get(

@@ -49,7 +49,7 @@ export const RankingsPage = Type.Object({
 export type RankingsPage = Static<typeof RankingsPage>;
 
 export const Rankings = Type.Union([Type.Array(RankingEntry), RankingsPage], {
-  description: '`?limit=N` alone: a bare array of the top N entries; otherwise the envelope',
+  description: '`?limit=N` alone: a bare array of the top N entries (the older app), except on a NEWER_APP_HOSTS host; otherwise the envelope',
 });
 export type Rankings = Static<typeof Rankings>;
 

@@ -53,13 +53,19 @@ const toEntry = (row: q.BoardWithRankRow, rank: number): RankingEntry => ({
 
 /**
  * A page of the board (M2: `limit` alone gives a bare array, page/per_page or any of the newer app's filters the
- * envelope), in one statement with
- * the course check and the caller's rank. The order is total, so the entry at 0-based position p has rank p + 1,
+ * envelope; `limitAloneIsArray` false: the envelope always, for the newer app, which sends the same `?limit=10`),
+ * in one statement with the course check and the caller's rank. The order is total, so the entry at 0-based position p has rank p + 1,
  * the same number rankOf computes for that user.
  */
-export async function rankings(db: Queryable, courseId: string, userId: string, query: RankingsQuery): Promise<Rankings> {
+export async function rankings(
+  db: Queryable,
+  courseId: string,
+  userId: string,
+  query: RankingsQuery,
+  { limitAloneIsArray = true } = {},
+): Promise<Rankings> {
   const newerFilters = [query.country, query.crew_id, query.scope, query.gender, query.age_group].some((v) => v !== undefined);
-  const bare = query.limit !== undefined && query.page === undefined && query.per_page === undefined && !newerFilters;
+  const bare = limitAloneIsArray && query.limit !== undefined && query.page === undefined && query.per_page === undefined && !newerFilters;
   const size = query.limit ?? query.per_page ?? DEFAULT_PER_PAGE;
   const offset = (query.page ?? 0) * size;
   const narrowed = query.country !== undefined || query.crew_id !== undefined;
