@@ -26,7 +26,7 @@
 // | GET /favorites/courses (getFavoriteCourses)               | route_preview optional, drawn by the list           | now |
 // | GET /users/me/runs, /runs/{id}: route_preview, goal_data  | optional; goal_data sent on complete                | now |
 // | GET /leaderboard/weekly?region&country&per_page           | new                                                 | now |
-// | GET /users/{id}/profile (getPublicProfile)                | courses[].route_preview required; others optional   | route_preview now |
+// | GET /users/{id}/profile (getPublicProfile)                | courses[].route_preview required; others optional   | route_preview, crew_name now |
 // | GET /follows/search-by-code/{code}, POST /follows/by-code | new                                                 | now |
 // | GET /users/me/analytics, PATCH /users/me/weekly-goal      | new                                                 | now |
 // | POST /users/me/daily-checkin                              | new (points)                                        | now |
@@ -380,11 +380,17 @@ describe('the newer app’s changed older calls', () => {
       assert.equal((await call('PATCH', url, other, { route_geometry: { type: 'LineString', coordinates: moved(20) } })).statusCode, 403);
     });
 
-    it('GET /users/{id}/profile lists courses with route_preview', async () => {
+    it('GET /users/{id}/profile lists courses with route_preview and names the primary crew (crew_name)', async () => {
       const [me, them] = await Promise.all([user(), user()]);
       const id = await insertCourse(t.db, them.id, course(shifted(ROUTE, freshSpot()), 5));
+      assert.equal((await call('GET', `/users/${them.id}/profile`, me)).json().crew_name, null);
+      const crewName = `profile crew ${Date.now()}`;
+      const { rows } = await t.db.query<{ id: string }>('INSERT INTO crews (name) VALUES ($1) RETURNING id', [crewName]);
+      await t.db.query('INSERT INTO crew_members (crew_id, user_id, grade_level) VALUES ($1, $2, 5)', [rows[0]!.id, them.id]);
+      assert.equal((await call('PUT', '/crews/my/primary', them, { crew_id: rows[0]!.id })).statusCode, 200);
       const res = await call('GET', `/users/${them.id}/profile`, me);
       assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().crew_name, crewName);
       const c = res.json().courses.find((x: Json) => x.id === id);
       assertShape(c, { id: 'string', title: 'string', distance_meters: 'integer', thumbnail_url: 'string?', route_preview: 'array?', total_runs: 'integer', like_count: 'integer' });
       assertPreview(c.route_preview);

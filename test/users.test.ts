@@ -480,7 +480,7 @@ describe('users', () => {
       assert.equal(res.statusCode, 200);
       const body = res.json();
       assert.deepEqual(Object.keys(body).sort(), [
-        'activity_region', 'avatar_url', 'bio', 'country', 'courses', 'created_at', 'followers_count', 'following_count', 'gear_items', 'id',
+        'activity_region', 'avatar_url', 'bio', 'country', 'courses', 'created_at', 'crew_name', 'followers_count', 'following_count', 'gear_items', 'id',
         'instagram_username', 'is_following', 'nickname', 'primary_gear', 'runner_level', 'top_rankings', 'total_distance_meters',
         'total_likes_received', 'total_runs',
       ]);

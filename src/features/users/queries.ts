@@ -85,6 +85,7 @@ export interface PublicProfileRow {
   instagram_username: string | null;
   country: string | null;
   activity_region: string | null;
+  crew_name: string | null;
   total_distance_meters: number;
   total_runs: number;
   total_likes_received: number;
@@ -108,7 +109,7 @@ export interface PublicProfileRow {
  */
 export async function findPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfileRow | undefined> {
   const { rows } = await db.query<PublicProfileRow>(
-    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.country, u.activity_region,
+    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.country, u.activity_region, ${CREW_NAME},
             u.total_distance_meters - CASE WHEN u.id = $2 THEN 0 ELSE strava.distance END AS total_distance_meters,
             u.total_runs - CASE WHEN u.id = $2 THEN 0 ELSE strava.runs END AS total_runs,
             u.created_at,

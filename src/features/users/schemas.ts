@@ -101,6 +101,7 @@ export const PublicProfile = Type.Object({
   instagram_username: Nullable(Type.String()),
   country: Nullable(Type.String()),
   activity_region: Type.Optional(Type.String({ description: 'Left out when not set' })),
+  crew_name: Nullable(Type.String({ description: 'The primary crew (PUT /crews/my/primary)' })),
   total_distance_meters: Type.Integer(),
   total_runs: Type.Integer(),
   runner_level: RunnerLevel,
