@@ -5,19 +5,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { testConfig, usingEmbeddedDb } from './helpers/app.js';
 import { createUser, uniqueNickname } from './helpers/users.js';
+import { freePort } from '../scripts/free-port.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
   for (let i = 0; i < tries; i++) {

@@ -2,8 +2,8 @@
 // ceiling measurements in this process do not share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../free-port.js';
 
 export const BENCH_JWT_SECRET = 'bench-secret-of-at-least-thirty-two-characters';
 
@@ -14,13 +14,6 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /** Starts `script` in its own Node process on a free port and waits until `readyPath` answers 200. */
 async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<BenchServer> {

@@ -13,7 +13,8 @@ import { issueAccessToken } from '../../src/features/auth/access-token.js';
 import { computeDifficulty } from '../../src/features/courses/difficulty.js';
 import { chunksOf, completionOf, shifted } from '../../test/helpers/runs.js';
 import { course, join, simulateRun, slice, type XY } from '../../test/helpers/tracks.js';
-import { freePort, SOAK_JWT_SECRET } from './_server-process.js';
+import { freePort } from '../free-port.js';
+import { SOAK_JWT_SECRET } from './_server-process.js';
 
 const TIME_ZONE = 'Asia/Seoul';
 

@@ -3,18 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../free-port.js';
 
 export const SOAK_JWT_SECRET = 'soak-secret-of-at-least-thirty-two-characters';
 
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 /** Whether something accepts a TCP connection on host:port within `timeoutMs` (a Redis, before we rely on it). */
 export function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {

@@ -15,7 +15,8 @@ import { insertCourse } from '../../test/helpers/run-records.js';
 import { TestSocket, type Message } from '../../test/helpers/ws.js';
 import { prepareDatabase } from '../bench/database.js';
 import { serverProblems, soakDatabaseUrl, soakToken, spawnServers, type ServerProcess } from './_run-load.js';
-import { freePort, portAnswers } from './_server-process.js';
+import { freePort } from '../free-port.js';
+import { portAnswers } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 const PLANS = {

@@ -2,11 +2,10 @@
 // against the test app listening on 127.0.0.1. Without a chromium the tests skip with a message saying so.
 // Screenshots land in test-artifacts/screenshots/ (not committed).
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './app.js';
+import { freePort } from '../../scripts/free-port.js';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
 export const chromiumPath = CANDIDATES.find((path) => existsSync(path));
@@ -18,13 +17,6 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface ListeningApp extends TestApp {
   /** http://127.0.0.1:<port>, also the app's PUBLIC_BASE_URL. */
