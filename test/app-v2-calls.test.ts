@@ -171,6 +171,13 @@ describe('the newer app’s changed older calls', () => {
       // "_" is a character, not a wildcard
       assert.equal((await call('GET', `/users/search?q=${tag}_`, me)).json().total_count, 1);
       assert.equal((await call('GET', '/users/search?q=', me)).statusCode, 422);
+      // a private primary crew is named to its members only
+      const { rows } = await t.db.query<{ id: string }>(`INSERT INTO crews (name, is_public) VALUES ($1, false) RETURNING id`, [`hidden ${tag}`]);
+      await t.db.query('INSERT INTO crew_members (crew_id, user_id, grade_level) VALUES ($1, $2, 5)', [rows[0]!.id, found[0]!.id]);
+      await t.db.query('UPDATE users SET primary_crew_id = $1 WHERE id = $2', [rows[0]!.id, found[0]!.id]);
+      const crewOf = async (viewer: TestUser) => (await call('GET', `/users/search?q=${tag}r0`, viewer)).json().data[0].crew_name;
+      assert.equal(await crewOf(me), null);
+      assert.equal(await crewOf(found[0]!), `hidden ${tag}`);
     });
 
     it('GET /follows/search-by-code/{code} finds the user (any case), hides their Strava totals, 404 for an unknown code', async () => {
@@ -391,6 +398,10 @@ describe('the newer app’s changed older calls', () => {
       const res = await call('GET', `/users/${them.id}/profile`, me);
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().crew_name, crewName);
+      // a private crew is named to its members only (the profile's owner is one)
+      await t.db.query('UPDATE crews SET is_public = false WHERE id = $1', [rows[0]!.id]);
+      assert.equal((await call('GET', `/users/${them.id}/profile`, me)).json().crew_name, null);
+      assert.equal((await call('GET', `/users/${them.id}/profile`, them)).json().crew_name, crewName);
       const c = res.json().courses.find((x: Json) => x.id === id);
       assertShape(c, { id: 'string', title: 'string', distance_meters: 'integer', thumbnail_url: 'string?', route_preview: 'array?', total_runs: 'integer', like_count: 'integer' });
       assertPreview(c.route_preview);
@@ -490,13 +501,19 @@ describe('the newer app’s changed older calls', () => {
       await t.db.query('UPDATE users SET primary_crew_id = $1 WHERE id = $2', [crewId, runners[1]!.id]);
       const member = (await call('GET', `/courses/${courseId}/rankings?crew_id=${crewId}&limit=10`, runners[1]!)).json();
       assert.deepEqual(member.data.map((e: Json) => [e.rank, (e.user as Json).id]), [[1, runners[1]!.id], [2, runners[3]!.id]]);
-      // each entry names the runner's primary crew and country, as their profile does (the unfiltered board too)
+      // each entry names the runner's primary crew and country, as their profile does (the unfiltered board too);
+      // this crew is private, so only its members see its name
       assert.deepEqual(member.data.map((e: { user: Json }) => [e.user.crew_name, e.user.country]), [[`${crewName}`, 'JP'], [null, null]]);
-      const all = (await call('GET', `/courses/${courseId}/rankings?page=0&per_page=10`, runners[0]!)).json();
-      assert.deepEqual(all.data.map((e: { user: Json }) => e.user.crew_name), [null, crewName, null, null]);
+      const crewsSeenBy = async (viewer: TestUser) =>
+        (await call('GET', `/courses/${courseId}/rankings?page=0&per_page=10`, viewer)).json().data.map((e: { user: Json }) => e.user.crew_name);
+      assert.deepEqual(await crewsSeenBy(runners[3]!), [null, crewName, null, null]);
+      assert.deepEqual(await crewsSeenBy(runners[0]!), [null, null, null, null]);
       const outsider = (await call('GET', `/courses/${courseId}/rankings?crew_id=${crewId}&limit=10`, runners[0]!)).json();
       assert.deepEqual(outsider.data, []);
       assert.equal(outsider.total_runners, 0);
+      // once the crew is public everyone sees its name
+      await t.db.query('UPDATE crews SET is_public = true WHERE id = $1', [crewId]);
+      assert.deepEqual(await crewsSeenBy(runners[0]!), [null, crewName, null, null]);
     });
 
     it('GET /courses/{id}/my-ranking keeps its keys', async () => {

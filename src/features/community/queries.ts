@@ -1,6 +1,7 @@
 // SQL of the community board. Like and comment counts are counted when read (the migration says why); $1 is always
 // the viewer. A crew's post is visible as its crew is: public, or to its members.
 import type { Queryable } from '../../infra/db/database.js';
+import { crewNameSeenBy } from '../crews/crew-name.js';
 
 export interface PostRow {
   [key: string]: unknown;
@@ -32,7 +33,7 @@ const VISIBLE = `p.removed_at IS NULL AND (p.crew_id IS NULL OR (SELECT cr.is_pu
 /** The author of a post or comment: their primary crew named only when the viewer may see that crew. */
 const AUTHOR = (alias: string, crew: string) => `
   ${alias}.user_id AS author_id, u.nickname, u.avatar_url,
-  (SELECT pc.name FROM crews pc WHERE pc.id = u.primary_crew_id AND (pc.is_public OR ${IS_MEMBER('pc.id')})) AS crew_name,
+  ${crewNameSeenBy('u.primary_crew_id', '$1::uuid')} AS crew_name,
   (SELECT m.grade_level FROM crew_members m WHERE m.crew_id = ${crew} AND m.user_id = ${alias}.user_id) AS crew_grade_level`;
 
 /** Posts `p` as the app shows them; `extra` columns first, `from` the rows to show (`p` and its joins). */

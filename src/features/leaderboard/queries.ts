@@ -1,6 +1,7 @@
 // SQL of the weekly leaderboard: this calendar week's runs (Monday 00:00 in the server's zone), most runs first,
 // then most distance, then the earlier last run. Strava runs and implausible runs never count (DECISIONS.md).
 import type { Queryable } from '../../infra/db/database.js';
+import { crewNameSeenBy } from '../crews/crew-name.js';
 
 export interface WeeklyFilter {
   timeZone: string;
@@ -43,7 +44,7 @@ export async function weeklyLeaderboard(db: Queryable, f: WeeklyFilter, viewerId
           ranked AS (
             SELECT row_number() OVER (ORDER BY t.run_count DESC, t.total_distance_meters DESC, t.last_finished_at, t.user_id) AS rank,
                    t.*, u.nickname, u.avatar_url, u.country, u.total_distance_meters AS all_time_distance_meters,
-                   (SELECT c.name FROM crews c WHERE c.id = u.primary_crew_id) AS crew_name
+                   ${crewNameSeenBy('u.primary_crew_id', '$5::uuid')} AS crew_name
               FROM totals t JOIN users u ON u.id = t.user_id
              WHERE ($3::text IS NULL OR u.activity_region ILIKE '%' || $3 || '%' ESCAPE '\\')
                AND ($4::text IS NULL OR u.country = upper($4)))

@@ -3,6 +3,7 @@
 // Ranks come from ranking_time_counts (runners per best time, kept by a trigger; see 0007_rankings.sql),
 // never from counting the whole board.
 import type { NamedStatement, Queryable } from '../../infra/db/database.js';
+import { crewNameSeenBy } from '../crews/crew-name.js';
 
 /** A run that may appear on a leaderboard (DECISIONS.md: never Strava data, never an implausible run). */
 export const rankedRun = (alias: string) =>
@@ -131,8 +132,8 @@ export interface BoardRow {
   achieved_at: Date;
 }
 
-/** What an entry shows of its runner (users aliased u): the crew is their primary crew, as on their profile. */
-const ENTRY_USER = 'u.nickname, u.avatar_url, u.country, (SELECT cr.name FROM crews cr WHERE cr.id = u.primary_crew_id) AS crew_name';
+/** What an entry shows of its runner (users aliased u) to the caller ($2): their primary crew, as on their profile. */
+const ENTRY_USER = `u.nickname, u.avatar_url, u.country, ${crewNameSeenBy('u.primary_crew_id', '$2')} AS crew_name`;
 
 /** One row of boardWithRank: the caller's rank repeated on every entry of the page (entry columns null when empty). */
 export type BoardWithRankRow = RankRow & { [K in keyof BoardRow as `e_${K}`]: BoardRow[K] | null };
@@ -264,7 +265,7 @@ export async function filteredBoardWithRank(
          FROM course LEFT JOIN board b ON b.user_id = $2
      )
      SELECT mine.*, p.user_id AS e_user_id, p.nickname AS e_nickname, p.avatar_url AS e_avatar_url, p.country AS e_country,
-       (SELECT cr.name FROM crews cr WHERE cr.id = p.primary_crew_id) AS e_crew_name,
+       ${crewNameSeenBy('p.primary_crew_id', '$2')} AS e_crew_name,
        p.best_duration_seconds AS e_best_duration_seconds, p.best_pace_seconds_per_km AS e_best_pace_seconds_per_km,
        p.run_count AS e_run_count, p.achieved_at AS e_achieved_at
      FROM mine LEFT JOIN board p ON p.position > $3 AND p.position <= $3 + $4

@@ -2,6 +2,7 @@
 import type { Queryable } from '../../infra/db/database.js';
 import { gearJson, type GearRow } from '../gear/queries.js';
 import { routePreviewSql } from '../courses/route-preview.js';
+import { crewNameSeenBy } from '../crews/crew-name.js';
 
 export interface UserRow {
   [key: string]: unknown;
@@ -29,6 +30,7 @@ const COLUMNS = [
   'id', 'email', 'nickname', 'avatar_url', 'birthday', 'height_cm', 'weight_kg', 'bio', 'instagram_username',
   'country', 'activity_region', 'total_distance_meters', 'total_runs', 'total_points', 'created_at', 'user_code',
 ];
+// The user's own primary crew: they are one of its members, so it is always named to them.
 const CREW_NAME = '(SELECT name FROM crews c WHERE c.id = u.primary_crew_id) AS crew_name';
 const USER_COLUMNS = [...COLUMNS.map((c) => `u.${c}`), CREW_NAME].join(', ');
 
@@ -109,7 +111,8 @@ export interface PublicProfileRow {
  */
 export async function findPublicProfile(db: Queryable, userId: string, viewerId: string): Promise<PublicProfileRow | undefined> {
   const { rows } = await db.query<PublicProfileRow>(
-    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.country, u.activity_region, ${CREW_NAME},
+    `SELECT u.id, u.nickname, u.avatar_url, u.bio, u.instagram_username, u.country, u.activity_region,
+            ${crewNameSeenBy('u.primary_crew_id', '$2')} AS crew_name,
             u.total_distance_meters - CASE WHEN u.id = $2 THEN 0 ELSE strava.distance END AS total_distance_meters,
             u.total_runs - CASE WHEN u.id = $2 THEN 0 ELSE strava.runs END AS total_runs,
             u.created_at,
@@ -230,14 +233,14 @@ export async function saveConsent(
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 /** Users whose nickname contains `text`, by nickname (idx_users_nickname_trgm). */
-export async function searchUsers(db: Queryable, text: string, limit: number, offset: number) {
+export async function searchUsers(db: Queryable, viewerId: string, text: string, limit: number, offset: number) {
   const pattern = `%${escapeLike(text)}%`;
   const [page, count] = await Promise.all([
     db.query<{ id: string; nickname: string | null; avatar_url: string | null; crew_name: string | null; activity_region: string | null }>(
-      `SELECT u.id, u.nickname, u.avatar_url, u.activity_region, ${CREW_NAME}
+      `SELECT u.id, u.nickname, u.avatar_url, u.activity_region, ${crewNameSeenBy('u.primary_crew_id', '$4::uuid')} AS crew_name
          FROM users u WHERE u.nickname ILIKE $1 ESCAPE '\\'
         ORDER BY u.nickname, u.id LIMIT $2 OFFSET $3`,
-      [pattern, limit, offset],
+      [pattern, limit, offset, viewerId],
     ),
     db.query<{ total: number }>(`SELECT count(*) AS total FROM users WHERE nickname ILIKE $1 ESCAPE '\\'`, [pattern]),
   ]);

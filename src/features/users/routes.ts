@@ -130,6 +130,6 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UserSearch, 422: ErrorRef },
       },
     },
-    (request) => service.searchUsers(db, request.query),
+    (request) => service.searchUsers(db, request.userId, request.query),
   );
 };

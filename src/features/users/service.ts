@@ -178,7 +178,7 @@ export async function saveConsent(db: Queryable, userId: string, body: ConsentBo
   return { status: 'ok' };
 }
 
-export async function searchUsers(db: Queryable, query: UserSearchQuery): Promise<UserSearch> {
-  const { rows, total } = await q.searchUsers(db, query.q.trim() || query.q, query.per_page, query.page * query.per_page);
+export async function searchUsers(db: Queryable, viewerId: string, query: UserSearchQuery): Promise<UserSearch> {
+  const { rows, total } = await q.searchUsers(db, viewerId, query.q.trim() || query.q, query.per_page, query.page * query.per_page);
   return { data: rows, total_count: total, has_next: (query.page + 1) * query.per_page < total };
 }
