@@ -4,8 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
-import { spawnServers, serverProblems, soakToken, type ServerProcess } from '../scripts/soak/_run-load.js';
-import { portAnswers } from '../scripts/soak/_server-process.js';
+import { soakToken } from '../scripts/soak/_run-load.js';
+import { portAnswers, serverProblems, startServerProcesses, type ServerProcess } from '../scripts/soak/_server-process.js';
 import type { Database } from '../src/infra/db/database.js';
 import { createTestApp, openTestDatabase, testConfig, usingEmbeddedDb } from './helpers/app.js';
 import { insertCourse } from './helpers/run-records.js';
@@ -32,8 +32,8 @@ describe('live group runs on two processes through Redis', { skip }, () => {
   let two: ServerProcess;
   before(async () => {
     db = await openTestDatabase(testConfig());
-    const env = { REDIS_URL: REDIS_URL!, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0' };
-    [one, two] = (await spawnServers(process.env.DATABASE_URL!, [env, env])) as [ServerProcess, ServerProcess];
+    const env = { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: REDIS_URL!, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0' };
+    [one, two] = await startServerProcesses([env, env]);
   });
   after(async () => {
     await Promise.all([one?.stop(), two?.stop()]);

@@ -43,9 +43,11 @@ describe('upload slots', () => {
 });
 
 describe('overload (scripts/soak/overload.ts, short)', { skip: usingEmbeddedDb && 'needs a real PostgreSQL (DATABASE_URL): the server processes share it' }, () => {
-  it('holds rate limits, sheds load and recovers, and keeps memory bounded under an upload flood', async () => {
+  it('holds rate limits, sheds load and recovers, and keeps memory bounded under an upload flood', async (t) => {
     process.env.SOAK_DATABASE_URL = process.env.DATABASE_URL;
     const { report, figures } = await runOverload('short');
+    // The figures, passing or not: a rare failure in CI is read from them.
+    for (const note of report.notes) t.diagnostic(note);
     assert.equal(report.failures, 0, report.notes.join('\n'));
     assert.ok(figures.perIp.length >= 2);
     for (const ip of figures.perIp) {

@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnServer } from '../scripts/soak/_run-load.js';
+import { startServerProcess } from '../scripts/soak/_server-process.js';
 import { run } from '../scripts/soak/shutdown.js';
 import { usingEmbeddedDb } from './helpers/app.js';
 
@@ -33,7 +33,7 @@ describe('graceful shutdown under load', { skip }, () => {
   });
 
   it('exits 0 at once while a client holds a connection that never sent a request', async () => {
-    const server = await spawnServer(process.env.DATABASE_URL!, { SHUTDOWN_TIMEOUT_SECONDS: '5' });
+    const server = await startServerProcess({ DATABASE_URL: process.env.DATABASE_URL!, SHUTDOWN_TIMEOUT_SECONDS: '5' });
     const idle = await openSocket(server.url);
     const closed = once(idle, 'close');
     try {
@@ -51,7 +51,7 @@ describe('graceful shutdown under load', { skip }, () => {
     await mkdir(join(uploads, 'avatars'));
     await writeFile(join(uploads, 'avatars', 'big.jpg'), Buffer.alloc(size, 7));
     // A busy machine must not shed the download (503 OVERLOADED).
-    const server = await spawnServer(process.env.DATABASE_URL!, { SHUTDOWN_TIMEOUT_SECONDS: '5', UPLOAD_DIR: uploads, MAX_EVENT_LOOP_DELAY_MS: '0' });
+    const server = await startServerProcess({ DATABASE_URL: process.env.DATABASE_URL!, SHUTDOWN_TIMEOUT_SECONDS: '5', UPLOAD_DIR: uploads, MAX_EVENT_LOOP_DELAY_MS: '0' });
     const socket = await openSocket(server.url);
     try {
       const received: Buffer[] = [];

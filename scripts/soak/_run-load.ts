@@ -1,135 +1,20 @@
-// Shared by the soak scenarios runs.ts and shutdown.ts: the server in a process of its own, a small world of runners
-// and courses at a spot nobody else uses, runs as the app sends them (simulated GPS), an HTTP client that records
+// Shared by the soak scenarios runs.ts and shutdown.ts (the server process is _server-process.ts): a small world of
+// runners and courses at a spot nobody else uses, runs as the app sends them (simulated GPS), an HTTP client that records
 // how every request ended, and checks that recompute counters, leaderboards and course statistics from run_records.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { issueAccessToken } from '../../src/features/auth/access-token.js';
 import { computeDifficulty } from '../../src/features/courses/difficulty.js';
 import { chunksOf, completionOf, shifted } from '../../test/helpers/runs.js';
 import { course, join, simulateRun, slice, type XY } from '../../test/helpers/tracks.js';
-import { freePort } from '../free-port.js';
 import { SOAK_JWT_SECRET } from './_server-process.js';
 
 const TIME_ZONE = 'Asia/Seoul';
 
 /** The scenario database: SOAK_DATABASE_URL (the tests set it to their DATABASE_URL), else runcrew_soak. */
 export const soakDatabaseUrl = () => process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/runcrew_soak';
-
-// --- the server process ---
-
-export interface LogLine {
-  level: string;
-  message?: string;
-  request_id?: string;
-  status?: number;
-  [key: string]: unknown;
-}
-
-export interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  /** resolves with the exit code (null when killed by a signal) */
-  exited: Promise<number | null>;
-  /** warn and error lines */
-  problems: LogLine[];
-  /** request id → status of every access line (needs LOG_LEVEL=info) */
-  answered: Map<string, number>;
-  /** SIGTERM, then waits for the exit; SIGKILL after `graceMs` */
-  stop(graceMs?: number): Promise<number | null>;
-}
-
-/** Starts `node --import tsx src/server.ts` on a free port and waits until /health/ready answers. */
-export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      ...process.env,
-      APP_ENV: 'staging',
-      DATABASE_URL: databaseUrl,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      JWT_SECRET_KEY: SOAK_JWT_SECRET,
-      JSON_LOGS: 'true',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
-      REDIS_URL: '',
-      SENTRY_DSN: '',
-      FCM_SERVICE_ACCOUNT_PATH: '',
-      UPLOAD_DIR: joinPath(tmpdir(), 'runcrew-soak-uploads'),
-      JOB_POLL_SECONDS: '1',
-      RUN_WORKERS: 'true',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const problems: LogLine[] = [];
-  const answered = new Map<string, number>();
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      problems.push({ level: 'unparsed', message: text });
-      return;
-    }
-    if (line.message === 'request completed' && line.request_id !== undefined) answered.set(line.request_id, line.status ?? 0);
-    if (line.level !== 'info' && line.level !== 'debug' && line.level !== 'trace') problems.push(line);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let i = 0; i < 600 && !ready; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} while starting`);
-    ready = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
-    if (!ready) await sleep(100);
-  }
-  if (!ready) {
-    child.kill('SIGKILL');
-    throw new Error('the server did not become ready within 60 s');
-  }
-  return {
-    url,
-    child,
-    exited,
-    problems,
-    answered,
-    async stop(graceMs = 30_000) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      const code = await exited;
-      clearTimeout(killer);
-      return code;
-    },
-  };
-}
-
-/** Starts one server per env on one database, together; when one fails, the others are stopped before the failure is thrown. */
-export async function spawnServers(databaseUrl: string, envs: readonly Record<string, string>[]): Promise<ServerProcess[]> {
-  const started = await Promise.allSettled(envs.map((env) => spawnServer(databaseUrl, env)));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
-    throw failed.reason;
-  }
-  return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
-}
-
-/**
- * Server log lines that break a promise: errors (a 5xx, a crash) and failed jobs. A 503's access line is left to
- * the client, which sees the answer and judges it (with Retry-After it is allowed).
- */
-export function serverProblems(server: ServerProcess): string[] {
-  return server.problems
-    .filter((l) => (l.level !== 'warn' || l.message === 'job failed') && !(l.message === 'request completed' && l.status === 503))
-    .map((l) => `server log ${l.level}: ${l.message ?? ''} ${JSON.stringify(l.err ?? l.status ?? '').slice(0, 300)}`);
-}
 
 // --- the world: runners and courses ---
 

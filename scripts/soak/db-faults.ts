@@ -18,7 +18,7 @@ import { completionOf, insertCourse } from '../../test/helpers/runs.js';
 import { course, join, simulateRun, type XY } from '../../test/helpers/tracks.js';
 import { prepareDatabase } from '../bench/database.js';
 import { startPrivatePostgres, type PrivatePostgres } from './_private-postgres.js';
-import { isErrorBody, percentile, send, SOAK_JWT_SECRET, startServerProcess, type Answer, type ServerProcess } from './_server-process.js';
+import { isErrorBody, percentile, send, serverProblems, SOAK_JWT_SECRET, startServerProcess, type Answer, type ServerProcess } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 /** Longest acceptable wait for any answer; a request still unanswered then is a hang. */
@@ -108,7 +108,7 @@ export async function runDbFaults(scale: Scale): Promise<{ report: SoakReport; f
     }
     const courseId = await insertCourse(db, users[0]!.id, course(COURSE, 10), { title: 'soak course' });
 
-    server = await startServerProcess({ DATABASE_URL: url, DB_POOL_MAX: '10', RATE_LIMIT_PER_MINUTE: '100000000', REDIS_URL: '', JOB_POLL_SECONDS: '1' });
+    server = await startServerProcess({ DATABASE_URL: url, DB_POOL_MAX: '10' });
     const base = `${server.url}/api/v1`;
 
     // --- the job batch, worked in this process by the real queue wrapper on the same database
@@ -344,7 +344,7 @@ export async function runDbFaults(scale: Scale): Promise<{ report: SoakReport; f
     const executions = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM soak_job_runs')).rows[0]!.n;
     const retried = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM soak_job_runs WHERE attempt > 0')).rows[0]!.n;
 
-    for (const line of server.errorLogs()) fail(`server logged an error: ${line.slice(0, 400)}`);
+    for (const problem of serverProblems(server)) fail(problem);
 
     const api = samples.filter((s) => s.answer.status > 0);
     notes.unshift(

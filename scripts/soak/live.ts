@@ -14,9 +14,9 @@ import pg from 'pg';
 import { insertCourse } from '../../test/helpers/run-records.js';
 import { TestSocket, type Message } from '../../test/helpers/ws.js';
 import { prepareDatabase } from '../bench/database.js';
-import { serverProblems, soakDatabaseUrl, soakToken, spawnServers, type ServerProcess } from './_run-load.js';
+import { soakDatabaseUrl, soakToken } from './_run-load.js';
 import { freePort } from '../free-port.js';
-import { portAnswers } from './_server-process.js';
+import { portAnswers, serverProblems, startServerProcesses, type ServerProcess } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 const PLANS = {
@@ -78,8 +78,8 @@ export async function run(scale: Scale): Promise<SoakReport> {
   const servers: ServerProcess[] = [];
   const runners: LiveRunner[] = [];
   try {
-    const env = { REDIS_URL: redis.url, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0', LIVE_WS_HEARTBEAT_SECONDS: '1', LIVE_WS_IDLE_SECONDS: '5' };
-    servers.push(...(await spawnServers(url, [env, env])));
+    const env = { DATABASE_URL: url, REDIS_URL: redis.url, RUN_WORKERS: 'false', MAX_EVENT_LOOP_DELAY_MS: '0', LIVE_WS_HEARTBEAT_SECONDS: '1', LIVE_WS_IDLE_SECONDS: '5' };
+    servers.push(...(await startServerProcesses([env, env])));
     const post = async (server: ServerProcess, path: string, token: string, body?: object) => {
       requests++;
       const res = await fetch(`${server.url}/api/v1${path}`, {

@@ -22,7 +22,7 @@ import { issueAccessToken } from '../../src/features/auth/access-token.js';
 import { completionOf } from '../../test/helpers/runs.js';
 import { simulateRun, type XY } from '../../test/helpers/tracks.js';
 import { prepareDatabase } from '../bench/database.js';
-import { isErrorBody, percentile, rssMiB, send, SOAK_JWT_SECRET, startServerProcesses, type Answer, type ServerProcess } from './_server-process.js';
+import { isErrorBody, percentile, rssMiB, send, serverProblems, SOAK_JWT_SECRET, startServerProcesses, type Answer, type ServerProcess } from './_server-process.js';
 import type { Scale, SoakReport } from './types.js';
 
 const HANG_MS = 15_000;
@@ -224,7 +224,7 @@ export async function runOverload(scale: Scale): Promise<{ report: SoakReport; f
       const { rows } = await db.query<{ id: string }>(`INSERT INTO users (nickname) VALUES ('ov' || substr(md5(random()::text), 1, 10)) RETURNING id`);
       users.push({ id: rows[0]!.id, auth: `Bearer ${await issueAccessToken(tokenConfig, rows[0]!.id)}` });
     }
-    const common = { DATABASE_URL: url, DB_POOL_MAX: '10', UPLOAD_DIR: uploadDir, JOB_POLL_SECONDS: '1' };
+    const common = { DATABASE_URL: url, DB_POOL_MAX: '10', UPLOAD_DIR: uploadDir };
     [limited, shedding] = await startServerProcesses([
       {
         ...common,
@@ -234,7 +234,7 @@ export async function runOverload(scale: Scale): Promise<{ report: SoakReport; f
         MAX_UPLOAD_SIZE_MB: String(AVATAR_MAX_MIB),
         IMPORT_MAX_UPLOAD_MB: String(IMPORT_MAX_MIB),
       },
-      { ...common, RATE_LIMIT_PER_MINUTE: '100000000', REDIS_URL: '', MAX_EVENT_LOOP_DELAY_MS: String(SHED_LAG_MS) },
+      { ...common, MAX_EVENT_LOOP_DELAY_MS: String(SHED_LAG_MS) },
     ]);
 
     const idle = rssMiB(limited.pid);
@@ -456,7 +456,7 @@ export async function runOverload(scale: Scale): Promise<{ report: SoakReport; f
         `RSS ${beforeImports.toFixed(0)} MiB before, peak ${importPeak.toFixed(0)} MiB while processing`,
     );
 
-    for (const s of [limited, shedding]) for (const line of s.errorLogs()) fail(`server logged an error: ${line.slice(0, 300)}`);
+    for (const s of [limited, shedding]) for (const problem of serverProblems(s)) fail(problem);
     notes.push(...[...problems].map(([p, n]) => `FAILURE ${p}${n > 1 ? ` (x${n})` : ''}`));
     return {
       report: { name: 'overload', requests, faults, failures: [...problems.values()].reduce((a, b) => a + b, 0), notes },

@@ -19,18 +19,16 @@ import {
   removeWorld,
   send,
   sendAndDestroy,
-  serverProblems,
   sessionBody,
   soakDatabaseUrl,
-  spawnServer,
   waitForStatsJobs,
   type Outcome,
   type PlannedRun,
   type Runner,
   type SessionFate,
-  type ServerProcess,
   type World,
 } from './_run-load.js';
+import { serverProblems, startServerProcess, type ServerProcess } from './_server-process.js';
 
 const SIZES = {
   short: { sessions: 240, users: 20, clients: 8 },
@@ -95,7 +93,7 @@ export async function run(scale: Scale): Promise<SoakReport> {
   let server: ServerProcess | undefined;
   try {
     world = await createWorld(pool, size.users);
-    server = await spawnServer(url);
+    server = await startServerProcess({ DATABASE_URL: url });
     const base = server.url;
     const started = Date.now();
     const pendingDeletes: Deletion[] = [];

@@ -19,17 +19,15 @@ import {
   planRun,
   removeWorld,
   send,
-  serverProblems,
   sessionBody,
   soakDatabaseUrl,
-  spawnServer,
   waitForStatsJobs,
   type Outcome,
   type Runner,
-  type ServerProcess,
   type SessionFate,
   type World,
 } from './_run-load.js';
+import { serverProblems, startServerProcess, type ServerProcess } from './_server-process.js';
 
 const SIZES = {
   short: { users: 12, clients: 8, rounds: 1, loadMs: 2500 },
@@ -74,7 +72,7 @@ export async function run(scale: Scale): Promise<SoakReport> {
     world = await createWorld(pool, size.users);
     const w = world;
     for (let round = 1; round <= size.rounds; round++) {
-      server = await spawnServer(url, { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS) });
+      server = await startServerProcess({ DATABASE_URL: url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS) });
       const s = server;
       const sent: Sent[] = [];
       let sigtermAt = 0;
@@ -174,7 +172,7 @@ export async function run(scale: Scale): Promise<SoakReport> {
     }
 
     // A fresh server drains the statistics jobs the stopped ones left behind, then stops idle.
-    server = await spawnServer(url, { SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS) });
+    server = await startServerProcess({ DATABASE_URL: url, SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS) });
     const drained = await waitForStatsJobs(pool, world);
     if (!drained) fail('course-stats jobs did not drain within 60 s');
     const failedJobs = await failedStatsJobs(pool, world);
