@@ -16,6 +16,7 @@ import { requestLoggerFactory } from './infra/http/request-logger.js';
 import { registerGracefulClose } from './infra/http/closing.js';
 import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { registerRateLimit } from './infra/http/rate-limit.js';
+import { registerRedis } from './infra/redis.js';
 import { registerLoadShedding } from './infra/http/load-shedding.js';
 import { healthRoutes } from './features/health/routes.js';
 import { localFileRoutes } from './infra/storage/routes.js';
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecurityHeaders(app);
   await app.register(cors, { origin: config.corsOrigins, credentials: true });
   await registerLoadShedding(app, config.MAX_EVENT_LOOP_DELAY_MS);
+  await registerRedis(app);
   await registerRateLimit(app, API_PREFIX);
 
   if (config.docsEnabled) {

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { freePort } from '../scripts/free-port.js';
 import { deleteAccount } from '../src/features/users/service.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
@@ -254,6 +255,19 @@ describe('contacts', () => {
         }
       });
     }
+    it('refuses matching with 503 CONTACTS_UNAVAILABLE while Redis is unreachable (fails closed), and the rest of the API still answers', async () => {
+      const down = await createTestApp({ CONTACT_HASH_KEY: KEY, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+      try {
+        const [me] = await users(1);
+        const refused = await match(me!, [newNumber()], down);
+        assert.equal(refused.statusCode, 503);
+        assert.equal(refused.json().code, 'CONTACTS_UNAVAILABLE');
+        assert.equal(refused.headers['retry-after'], '5');
+        assert.equal((await status(me!, down)).statusCode, 200, 'a call that takes no budget is not refused');
+      } finally {
+        await down.close();
+      }
+    });
   });
 
   describe('account deletion', () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../scripts/free-port.js';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { registerAuthGuard } from '../src/features/auth/guard.js';
@@ -195,13 +195,7 @@ describe('rate limits in Redis', { skip: REDIS_URL ? false : 'REDIS_URL is not s
 describe('rate limits when Redis is unreachable', () => {
   it('let requests through and log a warning', async () => {
     // A port that was just free: nothing listens there.
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
-    const t = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_PER_MINUTE: '1' }, testRoutes);
+    const t = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_PER_MINUTE: '1' }, testRoutes);
     try {
       const ip = freshIp();
       assert.deepEqual(await burst(t.app, 3, ip), [200, 200, 200]);

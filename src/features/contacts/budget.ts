@@ -3,7 +3,7 @@
 // instance shares it, otherwise in this process. A request that would go over is refused whole and costs nothing.
 // Unlike the request rate limit this fails closed: while Redis is unreachable the contacts calls answer 503, since
 // an unlimited match call is exactly what lets someone walk the number space.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../infra/errors.js';
 
@@ -13,7 +13,6 @@ const REDIS_KEY_PREFIX = 'runcrew:contacts:hashes:';
 export interface HashBudget {
   /** Takes `n` hashes of the user's budget, or throws 429 RATE_LIMITED with Retry-After and takes none. */
   take(userId: string, n: number): Promise<void>;
-  close(): Promise<void>;
 }
 
 const exhausted = (limit: number, retryMs: number) => {
@@ -37,8 +36,6 @@ class MemoryBudget implements HashBudget {
     if (window.count + n > this.limit) throw exhausted(this.limit, window.until - now);
     window.count += n;
   }
-
-  async close(): Promise<void> {}
 }
 
 class RedisBudget implements HashBudget {
@@ -65,16 +62,9 @@ class RedisBudget implements HashBudget {
     }
     if (count > this.limit) throw exhausted(this.limit, ttl);
   }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
-  }
 }
 
-export async function createHashBudget(options: { redisUrl: string; limit: number; logger: Logger }): Promise<HashBudget> {
-  if (!options.redisUrl) return new MemoryBudget(options.limit);
-  const redis = new Redis(options.redisUrl, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: 2000, commandTimeout: 500 });
-  redis.on('error', () => undefined); // every failed command is logged where it fails
-  await redis.connect().catch((err: unknown) => options.logger.warn({ err }, 'Redis unreachable at start-up: contact matching waits for it'));
-  return new RedisBudget(redis, options.limit, options.logger);
+/** The budget in Redis when the server has its connection (infra/redis.ts), else in this process. */
+export function createHashBudget(options: { redis: Redis | null; limit: number; logger: Logger }): HashBudget {
+  return options.redis ? new RedisBudget(options.redis, options.limit, options.logger) : new MemoryBudget(options.limit);
 }

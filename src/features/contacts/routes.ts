@@ -13,8 +13,7 @@ const ErrorRef = Type.Ref('ErrorBody');
 
 export const contactsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db, config, logger } = app.deps;
-  const budget = await createHashBudget({ redisUrl: config.REDIS_URL, limit: config.CONTACT_HASHES_PER_DAY, logger });
-  app.addHook('onClose', () => budget.close());
+  const budget = createHashBudget({ redis: app.redis, limit: config.CONTACT_HASHES_PER_DAY, logger });
   const deps = { db, hash: keyedHasher(config, logger), budget };
   const budgetNote = `Costs one hash of the caller's budget of CONTACT_HASHES_PER_DAY (${config.CONTACT_HASHES_PER_DAY}) per 24 hours; over it, 429 RATE_LIMITED.`;
 

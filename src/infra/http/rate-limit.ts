@@ -2,10 +2,9 @@
 // separate one for login and token refresh. The limiter keys on request.ip, which Fastify takes from
 // X-Forwarded-For only when the socket peer is one of TRUSTED_PROXIES (app.ts passes the list as `trustProxy`),
 // so a client cannot pick its own key. Counters live in memory, or in Redis with REDIS_URL so that every
-// instance shares them. If Redis fails the request goes through (fail open) and a warning is logged.
+// instance shares them (the server's one connection, infra/redis.ts). If Redis fails the request goes through (fail open) and a warning is logged.
 import type { FastifyInstance } from 'fastify';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 
@@ -20,36 +19,6 @@ export const REDIS_KEY_PREFIX = 'runcrew:rl:';
  */
 export function authRateLimit(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE'>): RateLimitOptions {
   return { max: config.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: WINDOW_MS };
-}
-
-async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    // While Redis is unreachable commands fail at once instead of queueing, so requests go through without
-    // waiting; a slow Redis costs a request at most commandTimeout.
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    connectTimeout: 2000,
-    commandTimeout: 500,
-  });
-  // ioredis keeps reconnecting and emits an error per attempt: warn once per outage.
-  let reachable = true;
-  redis.on('error', (err: Error) => {
-    if (!reachable) return;
-    reachable = false;
-    app.log.warn({ err }, 'Redis unreachable: rate limits are not enforced until it is back');
-  });
-  redis.on('ready', () => {
-    if (reachable) return;
-    reachable = true;
-    app.log.info('Redis reachable again: rate limits enforced');
-  });
-  app.addHook('onClose', async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
-  // Wait for the first connection so the first requests are counted; on failure (logged above) ioredis keeps
-  // reconnecting in the background and the server starts anyway.
-  await redis.connect().catch(() => undefined);
-  return redis;
 }
 
 declare module 'fastify' {
@@ -70,7 +39,7 @@ export async function registerRateLimit(app: FastifyInstance, prefix: string): P
     global: false,
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: WINDOW_MS,
-    ...(config.REDIS_URL ? { redis: await connectRedis(app, config.REDIS_URL), nameSpace: REDIS_KEY_PREFIX } : {}),
+    ...(app.redis ? { redis: app.redis, nameSpace: REDIS_KEY_PREFIX } : {}),
     skipOnError: true,
     // Thrown into the error handler, which answers with the one error body; the plugin has already set
     // Retry-After and the x-ratelimit-* headers on the reply.
