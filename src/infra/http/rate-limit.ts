@@ -2,7 +2,8 @@
 // separate one for login and token refresh. The limiter keys on request.ip, which Fastify takes from
 // X-Forwarded-For only when the socket peer is one of TRUSTED_PROXIES (app.ts passes the list as `trustProxy`),
 // so a client cannot pick its own key. Counters live in memory, or in Redis with REDIS_URL so that every
-// instance shares them (the server's one connection, infra/redis.ts). If Redis fails the request goes through (fail open) and a warning is logged.
+// instance shares them (the server's one connection, infra/redis.ts). If Redis fails the request goes through
+// (fail open) and a warning is logged.
 import type { FastifyInstance } from 'fastify';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { Config } from '../config.js';

@@ -258,7 +258,7 @@ export class JobQueue {
     this.track(this.inFlightSql, query);
     if (this.state === 'starting') return query;
     return query.catch((err: unknown) => {
-      // A database outage is expected and passes by itself (logged at warn, as the API's 503s are); anything else is a fault.
+      // A database outage is expected and passes by itself (a warning, as the API's 503s are); anything else is a fault.
       if (isDatabaseUnavailable(err)) this.logger.warn({ err }, 'job queue statement failed: database unavailable');
       else this.logger.error({ err }, 'job queue statement failed');
       return undefined as never;
