@@ -98,8 +98,9 @@ describe('a database restart', { skip }, () => {
 });
 
 describe('database faults under load (scripts/soak/db-faults.ts, short)', { skip }, () => {
-  it('answers 503 with Retry-After during outages, recovers by itself, and loses no run and no job', async () => {
+  it('answers 503 with Retry-After during outages, recovers by itself, and loses no run and no job', async (t) => {
     const { report, figures } = await runDbFaults('short');
+    for (const note of report.notes) t.diagnostic(note);
     assert.equal(report.failures, 0, report.notes.join('\n'));
     assert.equal(report.faults, 2);
     assert.ok(figures.outage503 > 0, 'requests were answered 503 during the outages');

@@ -240,7 +240,10 @@ export class JobQueue {
     try {
       await handler(job);
     } catch (err) {
-      this.logger.warn({ err, job: { id: job.id, name: job.name, retryCount: job.retryCount } }, 'job failed');
+      const context = { err, job: { id: job.id, name: job.name, retryCount: job.retryCount } };
+      // A job cut short by a database outage runs again once it passes: not a fault of the job.
+      if (isDatabaseUnavailable(err)) this.logger.warn(context, 'job failed: database unavailable');
+      else this.logger.warn(context, 'job failed');
       if (job.retryCount >= retryLimit) reportJobError(err, job);
       throw err;
     }
